@@ -1,0 +1,81 @@
+"""Period math in Asia/Shanghai: ISO weeks, months, quarters, years.
+
+Every period a score belongs to is decided here, from the event's own
+occurred_at converted to Shanghai time, never from the server's zone.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def local(dt: datetime) -> datetime:
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime: an offset is required")
+    return dt.astimezone(SHANGHAI)
+
+
+@dataclass(frozen=True, order=True)
+class IsoWeek:
+    year: int
+    week: int
+
+    def __post_init__(self) -> None:
+        # date.fromisocalendar validates week 53 against the year.
+        date.fromisocalendar(self.year, self.week, 1)
+
+    @classmethod
+    def of(cls, dt: datetime) -> "IsoWeek":
+        y, w, _ = local(dt).isocalendar()
+        return cls(y, w)
+
+    @classmethod
+    def of_date(cls, d: date) -> "IsoWeek":
+        y, w, _ = d.isocalendar()
+        return cls(y, w)
+
+    @classmethod
+    def parse(cls, text: str) -> "IsoWeek":
+        m = _WEEK_RE.match(text)
+        if not m:
+            raise ValueError(f"week must look like 2026-W47, got {text!r}")
+        try:
+            return cls(int(m.group(1)), int(m.group(2)))
+        except ValueError:
+            raise ValueError(f"{text} is not a week of ISO year {m.group(1)}") from None
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    def days(self) -> list[date]:
+        return [self.monday + timedelta(days=i) for i in range(7)]
+
+    def shift(self, weeks: int) -> "IsoWeek":
+        return IsoWeek.of_date(self.monday + timedelta(weeks=weeks))
+
+    def __str__(self) -> str:
+        return f"{self.year}-W{self.week:02d}"
+
+
+def month_of(dt: datetime) -> tuple[int, int]:
+    d = local(dt)
+    return d.year, d.month
+
+
+def quarter_of(dt: datetime) -> tuple[int, int]:
+    d = local(dt)
+    return d.year, (d.month - 1) // 3 + 1
+
+
+def year_of(dt: datetime) -> int:
+    return local(dt).year

@@ -1,0 +1,83 @@
+"""A hall's working hours, and which session a clock punch belongs to."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from hallscore.core.periods import local
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Session(_Strict):
+    name: str
+    start: time
+    end: time
+
+
+class Schedule(_Strict):
+    grace_minutes: int = Field(default=0, ge=0, le=120)
+    summer_from: str = Field(default="05-01", pattern=r"^\d{2}-\d{2}$")
+    summer_to: str = Field(default="09-30", pattern=r"^\d{2}-\d{2}$")
+    winter: tuple[Session, ...]
+    summer: tuple[Session, ...]
+
+    def sessions(self, d: date) -> tuple[Session, ...]:
+        md = d.strftime("%m-%d")
+        return self.summer if self.summer_from <= md <= self.summer_to else self.winter
+
+
+class HallsConfig(_Strict):
+    default: Schedule
+    halls: dict[str, Schedule] = {}
+
+    def schedule(self, hall: str) -> Schedule:
+        return self.halls.get(hall, self.default)
+
+
+DEFAULT_HALLS_FILE = Path(__file__).resolve().parents[2] / "halls" / "default.yaml"
+
+
+def load_halls(path: str | Path = DEFAULT_HALLS_FILE) -> HallsConfig:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return HallsConfig.model_validate(data)
+
+
+@dataclass(frozen=True)
+class SessionSlot:
+    """The session of one day a punch is counted against."""
+
+    day: date
+    session: Session
+
+
+def session_of(schedule: Schedule, at: datetime) -> SessionSlot | None:
+    """The session nearest to a punch: a punch before the midpoint of the
+    gap between two sessions counts for the earlier one."""
+    t = local(at)
+    sessions = schedule.sessions(t.date())
+    if not sessions:
+        return None
+    wall = t.time()
+    for current, nxt in zip(sessions, sessions[1:]):
+        mid = _midpoint(current.end, nxt.start)
+        if wall < mid:
+            return SessionSlot(t.date(), current)
+    return SessionSlot(t.date(), sessions[-1])
+
+
+def _midpoint(a: time, b: time) -> time:
+    base = datetime(2000, 1, 1)
+    da, db = datetime.combine(base, a), datetime.combine(base, b)
+    return (da + (db - da) / 2).time()
+
+
+def minutes_between(a: time, b: time) -> int:
+    base = date(2000, 1, 1)
+    return int((datetime.combine(base, b) - datetime.combine(base, a)) / timedelta(minutes=1))
