@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,12 +34,27 @@ class Schedule(_Strict):
         return self.summer if self.summer_from <= md <= self.summer_to else self.winter
 
 
+class Hall(_Strict):
+    """A hall's directory entry: its name, tier, units and (optional) hours."""
+
+    name: str
+    tier: Literal["county", "township", "village"] = "county"
+    county: str = ""
+    schedule: Schedule | None = None
+    units: dict[str, str] = Field(default_factory=dict, description="unit id -> display name")
+
+
 class HallsConfig(_Strict):
     default: Schedule
-    halls: dict[str, Schedule] = {}
+    halls: dict[str, Hall] = Field(default_factory=dict)
 
     def schedule(self, hall: str) -> Schedule:
-        return self.halls.get(hall, self.default)
+        entry = self.halls.get(hall)
+        return entry.schedule if entry is not None and entry.schedule is not None else self.default
+
+    def unit_name(self, hall: str, unit: str) -> str:
+        entry = self.halls.get(hall)
+        return entry.units.get(unit, unit) if entry is not None else unit
 
 
 DEFAULT_HALLS_FILE = Path(__file__).resolve().parents[2] / "halls" / "default.yaml"
