@@ -19,7 +19,7 @@ RAW_EVENT_COLUMNS: tuple[str, ...] = (
 
 LEDGER_COLUMNS: tuple[str, ...] = (
     "rubric_version", "rule_id", "source_id", "hall", "unit", "staff", "category", "kind",
-    "points", "week_monday", "occurred_at", "detail", "revision",
+    "status", "points", "week_monday", "occurred_at", "detail", "revision",
 )
 
 KINDS: tuple[str, ...] = ("deduction", "bonus", "veto")
@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS {LEDGER} (
     staff String,
     category String,
     kind Enum8('deduction' = 1, 'bonus' = 2, 'veto' = 3),
+    status String,
     points Decimal(9, 2),
     week_monday Date,
     occurred_at DateTime('Asia/Shanghai'),

@@ -20,7 +20,7 @@ NASTY = "O'Brien \\ \"引号\" 市民中心\n\t第二行 %s %(x)s `tick` \x00end
 
 def ledger_row(**kw):
     row = dict(rubric_version="2026.1", rule_id="R-001", source_id="ev-1", hall="市民中心",
-               unit="税务", staff="张三", category="服务", kind="deduction",
+               unit="税务", staff="张三", category="服务", kind="deduction", status="applied",
                points=Decimal("-0.20"), week_monday=WEEK,
                occurred_at=datetime(2026, 1, 6, 9, 30, tzinfo=SHANGHAI), detail="", revision=1)
     row.update(kw)

@@ -1,0 +1,115 @@
+"""Server-rendered HTML pages (no JS, no CDN). Every text goes through html.escape;
+every path segment of a link through urllib.parse.quote."""
+from __future__ import annotations
+
+import json
+from html import escape
+from urllib.parse import quote
+
+STATUS = {"applied": "计分", "capped": "封顶", "below_threshold": "未达条件",
+          "unknown_rule": "未知规则", "withdrawn": "已撤销"}
+KIND = {"deduction": "扣分", "bonus": "加分", "veto": "一票否决"}
+EVENT = {"attendance.clock": "考勤打卡", "attendance.leave": "请假/外勤",
+         "attendance.temporary_absence": "暂离", "review.submitted": "好差评",
+         "transaction.completed": "办件", "complaint.filed": "投诉",
+         "complaint.outcome": "投诉结果", "supervision.finding": "督查发现",
+         "supervision.commendation": "表扬", "supervision.veto": "一票否决"}
+
+_CSS = """body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}
+th,td{border:1px solid #999;padding:.3em .6em;vertical-align:top}th{background:#eee}
+td.num{text-align:right}.veto{color:#b00;font-weight:bold}.muted{color:#777}
+pre{white-space:pre-wrap;margin:0;font-size:.9em}"""
+
+
+def _e(value) -> str:
+    return escape("" if value is None else str(value))
+
+
+def _t(iso: str) -> str:
+    """'2026-11-16T08:45:00+08:00' -> '2026-11-16 08:45:00' (every instant here is Beijing time)."""
+    return _e(iso[:19].replace("T", " "))
+
+
+def _q(segment: str) -> str:
+    return quote(segment, safe="")
+
+
+def page(title: str, body: str, back: tuple[str, str] | None = None) -> str:
+    nav = f'<p><a href="{_e(back[0])}">← {_e(back[1])}</a></p>' if back else ""
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
+            f"{nav}<h1>{_e(title)}</h1>{body}</body></html>")
+
+
+def error_page(status: int, message: str) -> str:
+    return page(f"出错了（{status}）", f"<p>{_e(message)}</p>", ("/", "返回首页"))
+
+
+def index_page(halls: list[dict]) -> str:
+    if not halls:
+        return page("政务服务大厅 周通报", "<p>尚无数据。</p>")
+    items = "".join(f'<li><a href="/halls/{_q(h["hall"])}">{_e(h["hall_name"])}</a> '
+                    f'<span class="muted">{_e(h["hall"])}</span></li>' for h in halls)
+    return page("政务服务大厅 周通报", f"<ul>{items}</ul>")
+
+
+def hall_page(report: dict) -> str:
+    hall = _q(report["hall"])
+    items = "".join(f'<li><a href="/halls/{hall}/weeks/{_q(w["week"])}">{_e(w["week"])}</a> '
+                    f'（{_e(w["monday"])} 至 {_e(w["sunday"])}）</li>' for w in report["weeks"])
+    return page(f"{report['hall_name']} 各周通报", f"<ul>{items}</ul>" if items else "<p>尚无数据。</p>",
+                ("/", "全部大厅"))
+
+
+def _head(r: dict) -> str:
+    return (f"<p>{_e(r['week'])}（{_e(r['monday'])} 至 {_e(r['sunday'])}）· 评分细则 "
+            f"{_e(r['rubric_version'])} · 基础分 {_e(r['base_points'])}</p>")
+
+
+def ranking_page(r: dict) -> str:
+    hall, week = _q(r["hall"]), _q(r["week"])
+    rows = []
+    for u in r["units"]:
+        href = f"/halls/{hall}/weeks/{week}/units/{_q(u['unit'])}"
+        veto = '<span class="veto">是</span>' if u["vetoed"] else ""
+        rows.append(f'<tr><td class="num">{_e(u["rank"])}</td><td><a href="{href}">'
+                    f'{_e(u["unit_name"])}</a></td><td class="num">{_e(u["score"])}</td>'
+                    f'<td class="num">{_e(u["deductions"])}</td><td class="num">{_e(u["bonuses"])}</td>'
+                    f"<td>{veto}</td></tr>")
+    table = ("<table><tr><th>名次</th><th>窗口单位</th><th>得分</th><th>扣分</th><th>加分</th>"
+             f"<th>一票否决</th></tr>{''.join(rows)}</table>") if rows else "<p>本周无数据。</p>"
+    return page(f"{r['hall_name']} 周通报", _head(r) + table, (f"/halls/{hall}", "各周通报"))
+
+
+def _source(ev: dict | None) -> str:
+    if ev is None:
+        return '<span class="muted">（无原始事件）</span>'
+    payload = json.dumps(ev["payload"], ensure_ascii=False, indent=1)
+    return (f"{_e(EVENT.get(ev['type'], ev['type']))} {_t(ev['occurred_at'])}<br>"
+            f"设备 {_e(ev['device'])} · 人员 {_e(ev['staff'] or '—')}<br>"
+            f'<span class="muted">{_e(ev["event_id"])}</span><pre>{_e(payload)}</pre>')
+
+
+def unit_page(d: dict) -> str:
+    rows = []
+    for line in d["lines"]:
+        seed = line["seed"]
+        basis = (f"{_e(seed['quote'])}<br><span class=\"muted\">{_e(seed['file'])}</span>"
+                 if seed else '<span class="muted">（细则中无此条）</span>')
+        points = _e(line["points"]) + (
+            "" if line["counted"] or line["kind"] == "veto" else '<br><span class="muted">不计分</span>')
+        rows.append(f"<tr><td>{_t(line['occurred_at'])}</td><td>{_e(line['rule_name'] or line['rule_id'])}"
+                    f'<br><span class="muted">{_e(line["rule_id"])}</span></td>'
+                    f"<td>{_e(KIND.get(line['kind'], line['kind']))}</td>"
+                    f'<td class="num">{points}</td>'
+                    f"<td>{_e(STATUS.get(line['status'], line['status']))}</td>"
+                    f"<td>{_e(line['staff'] or '—')}</td><td>{_e(line['detail'])}</td>"
+                    f"<td>{basis}</td><td>{_source(line['source_event'])}</td></tr>")
+    summary = (f"<p>名次 {_e(d['rank'] if d['rank'] is not None else '—')} · 得分 <b>{_e(d['score'])}</b>"
+               f" · 扣分 {_e(d['deductions'])} · 加分 {_e(d['bonuses'])}"
+               + (' · <span class="veto">一票否决</span>' if d["vetoed"] else "") + "</p>")
+    table = ("<table><tr><th>时间</th><th>规则</th><th>类别</th><th>分值</th><th>状态</th>"
+             "<th>人员</th><th>说明</th><th>依据（细则原文）</th><th>原始事件</th></tr>"
+             f"{''.join(rows)}</table>") if rows else "<p>本周无扣分、加分记录，得基础分。</p>"
+    back = (f"/halls/{_q(d['hall'])}/weeks/{_q(d['week'])}", f"{d['hall_name']} 周通报")
+    return page(f"{d['unit_name']} · {d['hall_name']}", _head(d) + summary + table, back)

@@ -1,0 +1,66 @@
+"""Ranking service configuration from the environment (prefix HALLSCORE_). Fails fast."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hallscore.core.rubric import DEFAULT_RUBRIC
+from hallscore.core.schedule import DEFAULT_HALLS_FILE
+
+ENV_PREFIX = "HALLSCORE_"
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable ranking configuration."""
+
+
+class RankingSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    clickhouse_url: str = Field(min_length=1, description="chdb:///abs/dir or clickhouse://host:port/db")
+    kafka_bootstrap: str = Field(default="", description="host:port[,...]; required when the projector runs.")
+    rubric_file: Path = Field(default=DEFAULT_RUBRIC, description="The ACTIVE rubric: its version's ledger rows are ranked.")
+    halls_file: Path = DEFAULT_HALLS_FILE
+    host: str = "127.0.0.1"
+    port: int = Field(default=8101, ge=1, le=65535)
+    projector: bool = Field(default=True, description="Run the Kafka -> ClickHouse projector in this process.")
+    projector_group: str = Field(default="hallscore-projector", min_length=1)
+    batch_max_rows: int = Field(default=5000, ge=1, le=100_000)
+    batch_max_ms: int = Field(default=200, ge=1, le=60_000)
+
+    @field_validator("clickhouse_url")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        if not v.startswith(("chdb://", "clickhouse://", "clickhouse+native://")):
+            raise ValueError("must start with chdb:// or clickhouse://")
+        return v
+
+    @field_validator("rubric_file", "halls_file")
+    @classmethod
+    def _readable(cls, v: Path) -> Path:
+        v = v.expanduser()
+        if not v.is_file():
+            raise ValueError(f"no such file: {str(v)!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _bootstrap_when_projecting(self):
+        if self.projector and not self.kafka_bootstrap.strip():
+            raise ValueError("HALLSCORE_KAFKA_BOOTSTRAP is required when HALLSCORE_PROJECTOR is true")
+        return self
+
+
+def load_settings(**overrides) -> RankingSettings:
+    """Settings from env (+ overrides); a clear SettingsError naming each bad variable."""
+    try:
+        return RankingSettings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            name = ENV_PREFIX + "_".join(str(p) for p in e["loc"]).upper() if e["loc"] else "(settings)"
+            msg = "is required but not set" if e["type"] == "missing" else e["msg"]
+            got = "" if e["type"] == "missing" or not e["loc"] else f" (got {e.get('input')!r})"
+            lines.append(f"  {name}: {msg}{got}")
+        raise SettingsError("invalid ranking configuration:\n" + "\n".join(lines)) from None
