@@ -7,10 +7,12 @@ provisional instead of crashing.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import chinese_calendar
 
 
+@lru_cache(maxsize=4096)
 def is_known(d: date) -> bool:
     try:
         chinese_calendar.is_workday(d)
@@ -19,6 +21,9 @@ def is_known(d: date) -> bool:
         return False
 
 
+# Cached: evaluation asks for the same few days thousands of times, and the
+# library validates each date on every call.
+@lru_cache(maxsize=4096)
 def is_workday(d: date) -> bool:
     try:
         return chinese_calendar.is_workday(d)

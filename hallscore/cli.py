@@ -1,0 +1,114 @@
+"""The `hallscore` command: run the system, one service, or a chore."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="hallscore: 政务服务窗口考评 scoring, veto and ranking.")
+rubric_app = typer.Typer(no_args_is_help=True, help="Rubric files (考核细则).")
+app.add_typer(rubric_app, name="rubric")
+
+DATA_DIR = typer.Option(Path(os.environ.get("HALLSCORE_DATA_DIR", "data")), "--data-dir", help="Data folder (system of record).")
+
+
+def _settings(cls):
+    """Build a service's settings from the environment, or exit naming the bad variables."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "")
+        lines = [f"  {prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
+        typer.echo("Invalid settings / 配置错误:\n" + "\n".join(lines), err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def intake() -> None:
+    """Run the intake service (env: HALLSCORE_KAFKA_BOOTSTRAP, HALLSCORE_DATA_DIR, HALLSCORE_PORT)."""
+    from services.intake.main import serve
+    from services.intake.settings import IntakeSettings
+
+    serve(_settings(IntakeSettings))
+
+
+@app.command()
+def scoring() -> None:
+    """Run the scoring worker (faust; env: HALLSCORE_KAFKA_BOOTSTRAP, HALLSCORE_RUBRIC_FILE, ...)."""
+    from services.scoring.main import run
+    from services.scoring.settings import ScoringSettings
+
+    run(_settings(ScoringSettings))
+
+
+@app.command()
+def ranking() -> None:
+    """Run the ranking service and its projections (env: HALLSCORE_CLICKHOUSE_URL, HALLSCORE_KAFKA_BOOTSTRAP, ...)."""
+    from services.ranking.main import serve
+    from services.ranking.settings import RankingSettings
+
+    serve(_settings(RankingSettings))
+
+
+@app.command()
+def up(
+    data_dir: Path = DATA_DIR,
+    broker_port: int = typer.Option(19092, envvar="HALLSCORE_BROKER_PORT"),
+    intake_port: int = typer.Option(8100, envvar="HALLSCORE_INTAKE_PORT"),
+    ranking_port: int = typer.Option(8101, envvar="HALLSCORE_RANKING_PORT"),
+    scoring_web_port: int = typer.Option(6066, envvar="HALLSCORE_SCORING_WEB_PORT"),
+    scoring_metrics_port: int = typer.Option(8102, envvar="HALLSCORE_SCORING_METRICS_PORT"),
+    demo: bool = typer.Option(True, help="Load the demo county hall on first start."),
+) -> None:
+    """Run the whole system on this machine (embedded broker + chDB), with demo data."""
+    from hallscore.embedded import EmbeddedSystem, Ports
+    from hallscore.up import bring_up
+
+    system = EmbeddedSystem(data_dir.resolve(), Ports(broker_port, intake_port, ranking_port, scoring_web_port, scoring_metrics_port))
+    sys.exit(bring_up(system, demo=demo))
+
+
+@app.command("demo")
+def demo_cmd(
+    intake_url: str = typer.Option("http://127.0.0.1:8100"),
+    token: str = typer.Option(..., envvar="HALLSCORE_TOKEN", help="A device token of the demo hall."),
+) -> None:
+    """Post the demo county hall's events to a running intake."""
+    from hallscore.core.schedule import load_halls
+    from hallscore.demo.generate import demo_events
+    from hallscore.demo.load import post_events
+
+    totals = post_events(intake_url, token, demo_events(load_halls()))
+    typer.echo(f"accepted {totals['accepted']}, duplicates {totals['duplicates']}")
+
+
+@rubric_app.command("check")
+def rubric_check(path: Path) -> None:
+    """Validate a rubric file; prints each problem with its field."""
+    from hallscore.core.rubric import RubricError, load_rubric
+
+    try:
+        r = load_rubric(path)
+    except RubricError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1)
+    n = sum(len(c.items) for c in r.categories)
+    typer.echo(f"OK {r.rubric_version}: {len(r.categories)} categories, {n} items, {len(r.bonuses)} bonuses, {len(r.vetoes)} vetoes")
+
+
+def _mount_token_app() -> None:
+    try:
+        from services.intake.cli import token_app
+    except ImportError:  # pragma: no cover - intake not installed
+        return
+    app.add_typer(token_app, name="token", help="Device tokens (issue / revoke / list).")
+
+
+_mount_token_app()
+
+if __name__ == "__main__":
+    app()

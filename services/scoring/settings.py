@@ -1,0 +1,117 @@
+"""Scoring worker configuration from the environment (prefix HALLSCORE_).
+
+The rubric and halls files are part of the configuration: `load_config()`
+reads and validates both before the worker starts, so a broken file stops
+the worker at once with the file, the field and the reason, instead of
+scoring with half a rubric or failing on the first event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hallscore.core.rubric import DEFAULT_RUBRIC, Rubric, RubricError, load_rubric
+from hallscore.core.schedule import DEFAULT_HALLS_FILE, HallsConfig
+
+ENV_PREFIX = "HALLSCORE_"
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a usable scoring configuration."""
+
+
+class ConfigFileError(ValueError):
+    """A halls file that cannot be used; the message names file and field
+    (same shape as RubricError's)."""
+
+
+class ScoringSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    kafka_bootstrap: str = Field(min_length=1, description="host:port[,host:port...] of the Kafka (or embedded Tansu) broker.")
+    data_dir: Path = Field(default=Path("data"), description="Folder for the worker's local state (faust datadir under <data_dir>/<app_id>); created if missing.")
+    rubric_file: Path = Field(default=DEFAULT_RUBRIC, description="Rubric YAML; validated at start.")
+    halls_file: Path = Field(default=DEFAULT_HALLS_FILE, description="Halls YAML (working hours); validated at start.")
+    table_store: str = Field(default="memory://", description="faust table store: memory:// (replays the changelog at start) or rocksdb:// (local, fast restart).")
+    web_port: int = Field(default=6066, ge=1, le=65535, description="faust web (worker status pages).")
+    web_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=8102, ge=0, le=65535, description="Prometheus /metrics (own HTTP server); 0 disables it.")
+    metrics_host: str = "127.0.0.1"
+    app_id: str = Field(default="hallscore-scoring", min_length=1, pattern=r"^[A-Za-z0-9._\-]+$", description="faust app id = consumer group id = changelog topic prefix.")
+    topic_replication_factor: int = Field(default=1, ge=1, le=5, description="Replication of the topics faust creates (table changelogs).")
+    log_level: str = Field(default="info", pattern=r"^(?i:debug|info|warning|error|critical)$")
+
+    @field_validator("table_store")
+    @classmethod
+    def _known_store(cls, v: str) -> str:
+        if v != "memory://" and not v.startswith("rocksdb://"):
+            raise ValueError("must be 'memory://' or 'rocksdb://'")
+        if v.startswith("rocksdb://") and not (find_spec("rocksdict") or find_spec("rocksdb")):
+            raise ValueError("rocksdb:// needs the rocksdict package (pip install rocksdict)")
+        return v
+
+    @field_validator("data_dir")
+    @classmethod
+    def _create_data_dir(cls, v: Path) -> Path:
+        v = v.expanduser()
+        try:
+            v.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise ValueError(f"cannot create data_dir {str(v)!r}: {e.strerror or e}") from None
+        return v
+
+    @property
+    def faust_datadir(self) -> Path:
+        return self.data_dir / self.app_id
+
+
+def load_settings(**overrides) -> ScoringSettings:
+    """Settings from env (+ overrides); a clear SettingsError naming each bad variable."""
+    try:
+        return ScoringSettings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for e in exc.errors():
+            name = ENV_PREFIX + "_".join(str(p) for p in e["loc"]).upper()
+            msg = "is required but not set" if e["type"] == "missing" else e["msg"]
+            got = "" if e["type"] == "missing" else f" (got {e.get('input')!r})"
+            lines.append(f"  {name}: {msg}{got}")
+        raise SettingsError("invalid scoring configuration:\n" + "\n".join(lines)) from None
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    rubric: Rubric
+    halls: HallsConfig
+
+
+def load_halls_checked(path: str | Path) -> HallsConfig:
+    """load_halls with errors that name the file, the field and the reason."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigFileError(f"{path}: cannot read: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigFileError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return HallsConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()]
+        raise ConfigFileError("\n".join(lines)) from None
+
+
+def load_config(settings: ScoringSettings) -> ScoringConfig:
+    """Rubric + halls, validated. Raises RubricError / ConfigFileError."""
+    rubric = load_rubric(settings.rubric_file)
+    halls = load_halls_checked(settings.halls_file)
+    return ScoringConfig(rubric, halls)
+
+
+__all__ = ["ScoringSettings", "SettingsError", "ConfigFileError", "RubricError", "ScoringConfig",
+           "load_settings", "load_config", "load_halls_checked"]
