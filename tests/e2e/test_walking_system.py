@@ -49,15 +49,13 @@ class Up:
         for k, v in self.ports.items():
             args += [f"--{k}-port", str(v)]
         t0 = time.monotonic()
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        out = self.data_dir / f"up-{len(self.output)}.out"
+        self.proc = subprocess.Popen(args, stdout=open(out, "wb"), stderr=subprocess.STDOUT,
                                      env={**os.environ, "COLUMNS": "120"})
         deadline = t0 + timeout_s
-        assert self.proc.stdout is not None
-        os.set_blocking(self.proc.stdout.fileno(), False)
         buf = ""
         while time.monotonic() < deadline:
-            chunk = self.proc.stdout.read() or ""
-            buf += chunk
+            buf = out.read_text(errors="replace") if out.exists() else ""
             if "hallscore is up" in buf:
                 self.output.append(buf)
                 return time.monotonic() - t0
