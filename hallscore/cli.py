@@ -3,11 +3,9 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="hallscore: 政务服务窗口考评 scoring, veto and ranking.")
 rubric_app = typer.Typer(no_args_is_help=True, help="Rubric files (考核细则).")
@@ -16,42 +14,28 @@ app.add_typer(rubric_app, name="rubric")
 DATA_DIR = typer.Option(Path(os.environ.get("HALLSCORE_DATA_DIR", "data")), "--data-dir", help="Data folder (system of record).")
 
 
-def _settings(cls):
-    """Build a service's settings from the environment, or exit naming the bad variables."""
-    try:
-        return cls()
-    except ValidationError as exc:
-        prefix = cls.model_config.get("env_prefix", "")
-        lines = [f"  {prefix}{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()]
-        typer.echo("Invalid settings / 配置错误:\n" + "\n".join(lines), err=True)
-        raise typer.Exit(2)
-
-
 @app.command()
 def intake() -> None:
     """Run the intake service (env: HALLSCORE_KAFKA_BOOTSTRAP, HALLSCORE_DATA_DIR, HALLSCORE_PORT)."""
-    from services.intake.main import serve
-    from services.intake.settings import IntakeSettings
+    from services.intake.main import main
 
-    serve(_settings(IntakeSettings))
+    sys.exit(main())
 
 
 @app.command()
 def scoring() -> None:
     """Run the scoring worker (faust; env: HALLSCORE_KAFKA_BOOTSTRAP, HALLSCORE_RUBRIC_FILE, ...)."""
-    from services.scoring.main import run
-    from services.scoring.settings import ScoringSettings
+    from services.scoring.main import main
 
-    run(_settings(ScoringSettings))
+    sys.exit(main())
 
 
 @app.command()
 def ranking() -> None:
     """Run the ranking service and its projections (env: HALLSCORE_CLICKHOUSE_URL, HALLSCORE_KAFKA_BOOTSTRAP, ...)."""
-    from services.ranking.main import serve
-    from services.ranking.settings import RankingSettings
+    from services.ranking.main import main
 
-    serve(_settings(RankingSettings))
+    sys.exit(main())
 
 
 @app.command()

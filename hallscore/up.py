@@ -14,6 +14,7 @@ from hallscore.demo.generate import DEMO_HALL, DEMO_WEEKS, demo_events
 from hallscore.demo.load import post_events
 from hallscore.embedded import EmbeddedSystem
 from services.intake.archive import Archive
+from services.intake.db import db_path
 
 DEMO_DEVICE = "demo-gateway"
 
@@ -24,7 +25,7 @@ def _demo_token(system: EmbeddedSystem) -> tuple[str, Path]:
 
     path = system.data_dir / "demo-token.txt"
     if not path.exists():
-        tokens = TokenStore(system.data_dir / "intake.sqlite")
+        tokens = TokenStore(db_path(system.data_dir))
         path.write_text(tokens.issue(DEMO_HALL, DEMO_DEVICE, note="hallscore up demo") + "\n")
         path.chmod(0o600)
     return path.read_text().strip(), path
@@ -88,7 +89,7 @@ def bring_up(system: EmbeddedSystem, *, demo: bool) -> int:
             totals = post_events(system.intake_url, token, demo_events(load_halls()))
             marker.write_text(f"{totals}\n")
             typer.echo(f"demo: {totals['accepted']} events accepted")
-        settled = _wait_settled(system, Archive(system.data_dir / "intake.sqlite").count())
+        settled = _wait_settled(system, Archive(db_path(system.data_dir)).count())
         typer.echo("scores up to date" if settled else "scoring is still catching up; the pages fill in as it does")
         typer.echo(f"""
 hallscore is up in {time.monotonic() - started:.0f} s.  Ctrl-C stops everything.

@@ -11,8 +11,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from hallscore.core.datafile import DataFileError, load_yaml_model
 
 # Facts the core derives from events (hallscore.core.facts). An item lists
 # the facts that trigger it; any item can also be hit by a supervision entry.
@@ -145,23 +146,12 @@ class Rubric(_Strict):
         return next((v for v in self.vetoes if v.id == rule_id), None)
 
 
-class RubricError(ValueError):
+class RubricError(DataFileError):
     """A rubric file that cannot be used; the message names file and field."""
 
 
 def load_rubric(path: str | Path) -> Rubric:
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RubricError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise RubricError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        return Rubric.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()]
-        raise RubricError("\n".join(lines)) from None
+    return load_yaml_model(path, Rubric, RubricError)
 
 
 RUBRICS_DIR = Path(__file__).resolve().parents[2] / "rubrics"

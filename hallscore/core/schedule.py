@@ -6,9 +6,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from hallscore.core.datafile import load_yaml_model
 from hallscore.core.periods import local
 
 
@@ -61,8 +61,8 @@ DEFAULT_HALLS_FILE = Path(__file__).resolve().parents[2] / "halls" / "default.ya
 
 
 def load_halls(path: str | Path = DEFAULT_HALLS_FILE) -> HallsConfig:
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return HallsConfig.model_validate(data)
+    """Raises DataFileError naming the file, field and reason."""
+    return load_yaml_model(path, HallsConfig)
 
 
 @dataclass(frozen=True)

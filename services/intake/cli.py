@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from services.intake.db import db_path
 from services.intake.tokens import TokenStore
 
 token_app = typer.Typer(help="Device tokens for POST /v1/events (each scoped to one hall).", no_args_is_help=True)
@@ -20,7 +21,7 @@ DataDir = Annotated[Path, typer.Option(
 
 def _store(data_dir: Path) -> TokenStore:
     data_dir.mkdir(parents=True, exist_ok=True)
-    return TokenStore(data_dir / "intake.sqlite")
+    return TokenStore(db_path(data_dir))
 
 
 @token_app.command()

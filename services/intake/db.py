@@ -32,6 +32,11 @@ CREATE TABLE IF NOT EXISTS events (
 """
 
 
+def db_path(data_dir: Path) -> Path:
+    """Where intake keeps its SQLite file inside a data folder."""
+    return Path(data_dir) / "intake.sqlite"
+
+
 def init_db(path: Path) -> None:
     with connect(path) as conn:
         conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once per file

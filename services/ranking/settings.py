@@ -3,17 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hallscore.core.rubric import DEFAULT_RUBRIC
 from hallscore.core.schedule import DEFAULT_HALLS_FILE
+from hallscore.settings import ENV_PREFIX, SettingsError, settings_from_env
 
-ENV_PREFIX = "HALLSCORE_"
-
-
-class SettingsError(RuntimeError):
-    """The environment does not describe a usable ranking configuration."""
+__all__ = ["RankingSettings", "SettingsError", "load_settings"]
 
 
 class RankingSettings(BaseSettings):
@@ -54,13 +51,4 @@ class RankingSettings(BaseSettings):
 
 def load_settings(**overrides) -> RankingSettings:
     """Settings from env (+ overrides); a clear SettingsError naming each bad variable."""
-    try:
-        return RankingSettings(**overrides)
-    except ValidationError as exc:
-        lines = []
-        for e in exc.errors():
-            name = ENV_PREFIX + "_".join(str(p) for p in e["loc"]).upper() if e["loc"] else "(settings)"
-            msg = "is required but not set" if e["type"] == "missing" else e["msg"]
-            got = "" if e["type"] == "missing" or not e["loc"] else f" (got {e.get('input')!r})"
-            lines.append(f"  {name}: {msg}{got}")
-        raise SettingsError("invalid ranking configuration:\n" + "\n".join(lines)) from None
+    return settings_from_env(RankingSettings, "ranking", **overrides)

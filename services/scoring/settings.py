@@ -11,30 +11,20 @@ from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
-import yaml
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hallscore.core.datafile import DataFileError as ConfigFileError
 from hallscore.core.rubric import DEFAULT_RUBRIC, Rubric, RubricError, load_rubric
-from hallscore.core.schedule import DEFAULT_HALLS_FILE, HallsConfig
-
-ENV_PREFIX = "HALLSCORE_"
-
-
-class SettingsError(RuntimeError):
-    """The environment does not describe a usable scoring configuration."""
-
-
-class ConfigFileError(ValueError):
-    """A halls file that cannot be used; the message names file and field
-    (same shape as RubricError's)."""
+from hallscore.core.schedule import DEFAULT_HALLS_FILE, HallsConfig, load_halls
+from hallscore.settings import ENV_PREFIX, DataDir, SettingsError, settings_from_env
 
 
 class ScoringSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
 
     kafka_bootstrap: str = Field(min_length=1, description="host:port[,host:port...] of the Kafka (or embedded Tansu) broker.")
-    data_dir: Path = Field(default=Path("data"), description="Folder for the worker's local state (faust datadir under <data_dir>/<app_id>); created if missing.")
+    data_dir: DataDir = Field(default=Path("data"), description="Folder for the worker's local state (faust datadir under <data_dir>/<app_id>); created if missing.")
     rubric_file: Path = Field(default=DEFAULT_RUBRIC, description="Rubric YAML; validated at start.")
     halls_file: Path = Field(default=DEFAULT_HALLS_FILE, description="Halls YAML (working hours); validated at start.")
     table_store: str = Field(default="memory://", description="faust table store: memory:// (replays the changelog at start) or rocksdb:// (local, fast restart).")
@@ -55,16 +45,6 @@ class ScoringSettings(BaseSettings):
             raise ValueError("rocksdb:// needs the rocksdict package (pip install rocksdict)")
         return v
 
-    @field_validator("data_dir")
-    @classmethod
-    def _create_data_dir(cls, v: Path) -> Path:
-        v = v.expanduser()
-        try:
-            v.mkdir(parents=True, exist_ok=True)
-        except OSError as e:
-            raise ValueError(f"cannot create data_dir {str(v)!r}: {e.strerror or e}") from None
-        return v
-
     @property
     def faust_datadir(self) -> Path:
         return self.data_dir / self.app_id
@@ -72,16 +52,7 @@ class ScoringSettings(BaseSettings):
 
 def load_settings(**overrides) -> ScoringSettings:
     """Settings from env (+ overrides); a clear SettingsError naming each bad variable."""
-    try:
-        return ScoringSettings(**overrides)
-    except ValidationError as exc:
-        lines = []
-        for e in exc.errors():
-            name = ENV_PREFIX + "_".join(str(p) for p in e["loc"]).upper()
-            msg = "is required but not set" if e["type"] == "missing" else e["msg"]
-            got = "" if e["type"] == "missing" else f" (got {e.get('input')!r})"
-            lines.append(f"  {name}: {msg}{got}")
-        raise SettingsError("invalid scoring configuration:\n" + "\n".join(lines)) from None
+    return settings_from_env(ScoringSettings, "scoring", **overrides)
 
 
 @dataclass(frozen=True)
@@ -91,19 +62,8 @@ class ScoringConfig:
 
 
 def load_halls_checked(path: str | Path) -> HallsConfig:
-    """load_halls with errors that name the file, the field and the reason."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigFileError(f"{path}: cannot read: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigFileError(f"{path}: not valid YAML: {exc}") from None
-    try:
-        return HallsConfig.model_validate(data)
-    except ValidationError as exc:
-        lines = [f"{path}: {'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}" for e in exc.errors()]
-        raise ConfigFileError("\n".join(lines)) from None
+    """load_halls; errors name the file, the field and the reason."""
+    return load_halls(path)
 
 
 def load_config(settings: ScoringSettings) -> ScoringConfig:

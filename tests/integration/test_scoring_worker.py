@@ -321,7 +321,6 @@ def test_scoring_worker_end_to_end(kafka_bootstrap: str, tmp_path: Path) -> None
         base = worker.processed()
         n, produce_s = _produce(kafka_bootstrap, (_canonical(r) for r in batch))
         produced += batch
-        t0 = time.monotonic()
         first = _wait("the first demo event", lambda: worker.processed() > base, PHASE_TIMEOUT_S, 0.02)
         total_s = _wait(f"{n} demo events processed", lambda: worker.processed() >= base + n, PHASE_TIMEOUT_S, 0.05)
         print(f"[scoring] throughput: produced {n} events in {produce_s:.2f}s; worker processed them in "
@@ -359,7 +358,7 @@ def test_scoring_worker_end_to_end(kafka_bootstrap: str, tmp_path: Path) -> None
             return not _diff(latest, expected) and {v["source_id"] for v in reader.vetoes} >= expected_vetoes
 
         try:
-            converged = _wait("the ledger to equal the pure core", ledger_matches, PHASE_TIMEOUT_S, 0.5)
+            _wait("the ledger to equal the pure core", ledger_matches, PHASE_TIMEOUT_S, 0.5)
         except pytest.fail.Exception:
             latest, _ = reader.latest()
             problems = _diff(latest, expected)
