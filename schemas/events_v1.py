@@ -92,6 +92,10 @@ class TransactionPayload(_Payload):
     transaction_id: str = Field(min_length=1, max_length=128)
     matter: str = Field(default="", max_length=200, description="政务服务事项 name or code.")
     on_the_spot: bool = Field(default=False, description="Handled on the spot (即办).")
+    trips: int = Field(default=1, ge=0, le=20, description="Times the applicant had to come for this matter (跑动次数); 0 = fully online.")
+    statutory_limit_days: int | None = Field(default=None, ge=0, le=3650, description="法定办结时限 of the matter, working days.")
+    promised_limit_days: int | None = Field(default=None, ge=0, le=3650, description="承诺办结时限 of the matter, working days.")
+    online_depth: Literal[0, 1, 2, 3, 4] | None = Field(default=None, description="网上办理深度 level 1-4 (0: not online).")
 
 
 class TransactionCompleted(Envelope):

@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from schemas.events_v1 import V1_MODELS
+from schemas.registry import ALL_MODELS, type_of, version_of
 
 OUT = Path(__file__).resolve().parent / "jsonschema"
 
@@ -17,9 +17,8 @@ OUT = Path(__file__).resolve().parent / "jsonschema"
 def rendered() -> dict[str, str]:
     files: dict[str, str] = {}
     index = []
-    for model in V1_MODELS:
-        type_ = model.model_fields["type"].annotation.__args__[0]
-        version = model.model_fields["schema_version"].annotation.__args__[0]
+    for model in ALL_MODELS:
+        type_, version = type_of(model), version_of(model)
         name = f"{type_}.v{version}.json"
         schema = model.model_json_schema()
         schema["$id"] = f"https://hallscore.invalid/schemas/{name}"

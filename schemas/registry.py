@@ -9,14 +9,25 @@ from schemas.envelope import Envelope
 from schemas.events_v1 import V1_MODELS
 from schemas.upcasters import upcast
 
-# Current model of each type. A v2 replaces its v1 entry here; the v1 model
-# stays in events_v1.py for the JSON Schema export and an upcaster bridges.
-CURRENT_MODELS: dict[str, type[Envelope]] = {
-    m.model_fields["type"].annotation.__args__[0]: m for m in V1_MODELS  # type: ignore[union-attr]
-}
-CURRENT_VERSIONS: dict[str, int] = {
-    t: m.model_fields["schema_version"].annotation.__args__[0] for t, m in CURRENT_MODELS.items()  # type: ignore[union-attr]
-}
+# Every shipped model, every version, one tuple per module of event types.
+# Add a new module's tuple here; JSON Schema export and validation follow.
+ALL_MODELS: tuple[type[Envelope], ...] = (*V1_MODELS,)
+
+
+def type_of(model: type[Envelope]) -> str:
+    return model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+
+
+def version_of(model: type[Envelope]) -> int:
+    return model.model_fields["schema_version"].annotation.__args__[0]  # type: ignore[union-attr]
+
+
+# The current (highest) version of each type; older ones reach it through
+# upcasters (schemas/upcasters.py).
+CURRENT_MODELS: dict[str, type[Envelope]] = {}
+for _m in sorted(ALL_MODELS, key=version_of):
+    CURRENT_MODELS[type_of(_m)] = _m
+CURRENT_VERSIONS: dict[str, int] = {t: version_of(m) for t, m in CURRENT_MODELS.items()}
 EVENT_TYPES: tuple[str, ...] = tuple(sorted(CURRENT_MODELS))
 
 AnyEvent = Annotated[Union[tuple(CURRENT_MODELS.values())], Field(discriminator="type")]  # type: ignore[valid-type]
