@@ -24,7 +24,7 @@ def intake() -> None:
 
 @app.command()
 def scoring() -> None:
-    """Run the scoring worker (faust; env: HALLSCORE_KAFKA_BOOTSTRAP, HALLSCORE_RUBRIC_FILE, ...)."""
+    """Run the scoring worker (faust; env: HALLSCORE_KAFKA_BOOTSTRAP, HALLSCORE_RUBRICS_DIR, HALLSCORE_HALLS_FILE, ...)."""
     from services.scoring.main import main
 
     sys.exit(main())

@@ -1,6 +1,7 @@
 """Version 1 of every event type. Frozen: never edit a shipped shape."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -143,6 +144,8 @@ class SupervisionPayload(_Payload):
     inspector: str = Field(min_length=1, max_length=64)
     evidence: tuple[str, ...] = Field(default=(), max_length=20, description="Photo / document references.")
     note: str = Field(default="", max_length=2000)
+    points: Decimal | None = Field(default=None, gt=0, le=100, decimal_places=2,
+                                   description="Only for items the rubric scores by assessment (综合评分): the points to deduct.")
 
 
 class SupervisionFinding(Envelope):

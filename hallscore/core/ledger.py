@@ -10,8 +10,9 @@ Kind = Literal["deduction", "bonus", "veto"]
 # applied: counted in full; capped: the item/category cap cut it (maybe to 0);
 # below_threshold: the rule's condition does not hold this week (0 points);
 # unknown_rule: a supervision entry names no rule of this rubric (0 points);
-# withdrawn: a later event removed the reason (e.g. an earlier clock-in).
-Status = Literal["applied", "capped", "below_threshold", "unknown_rule", "withdrawn"]
+# withdrawn: a later event removed the reason (e.g. an earlier clock-in);
+# recorded: a checklist finding kept on the record, worth no points.
+Status = Literal["applied", "capped", "below_threshold", "unknown_rule", "withdrawn", "recorded"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class LedgerLine:
     occurred_at: datetime
     detail: str
     revision: int
+    period: str = ""  # the rubric period the caps were applied in (2026-W47, 2026-Q4, …)
 
     @property
     def key(self) -> str:
@@ -44,5 +46,6 @@ class LedgerLine:
 
     @classmethod
     def from_json(cls, d: dict) -> "LedgerLine":
+        d = {"period": "", **d}
         return cls(**{**d, "points": Decimal(d["points"]), "week_monday": date.fromisoformat(d["week_monday"]),
                       "occurred_at": datetime.fromisoformat(d["occurred_at"])})

@@ -79,3 +79,52 @@ def quarter_of(dt: datetime) -> tuple[int, int]:
 
 def year_of(dt: datetime) -> int:
     return local(dt).year
+
+
+# --- a rubric's period, as a label and a date range ------------------------
+
+_QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR_RE = re.compile(r"^(\d{4})$")
+
+
+def period_label(kind: str, dt: datetime) -> str:
+    """The label of the period of `kind` (week|month|quarter|year) holding dt."""
+    d = local(dt)
+    if kind == "week":
+        return str(IsoWeek.of(dt))
+    if kind == "month":
+        return f"{d.year}-{d.month:02d}"
+    if kind == "quarter":
+        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    if kind == "year":
+        return str(d.year)
+    raise ValueError(f"unknown period kind {kind!r}")
+
+
+def period_range(label: str) -> tuple[date, date]:
+    """First and last day of a period label (2026-W47, 2026-11, 2026-Q4, 2026)."""
+    if _WEEK_RE.match(label):
+        w = IsoWeek.parse(label)
+        return w.monday, w.sunday
+    if m := _MONTH_RE.match(label):
+        y, mo = int(m.group(1)), int(m.group(2))
+        if not 1 <= mo <= 12:
+            raise ValueError(f"no month {label}")
+        nxt = date(y + (mo == 12), mo % 12 + 1, 1)
+        return date(y, mo, 1), nxt - timedelta(days=1)
+    if m := _QUARTER_RE.match(label):
+        y, q = int(m.group(1)), int(m.group(2))
+        start = date(y, 3 * q - 2, 1)
+        end = date(y + (q == 4), (3 * q) % 12 + 1, 1) - timedelta(days=1)
+        return start, end
+    if _YEAR_RE.match(label):
+        y = int(label)
+        return date(y, 1, 1), date(y, 12, 31)
+    raise ValueError(f"period must look like 2026-W47, 2026-11, 2026-Q4 or 2026, got {label!r}")
+
+
+def month_of_week(week: IsoWeek) -> tuple[int, int]:
+    """The month a week counts for: its Thursday's (as ISO assigns weeks to years)."""
+    thursday = week.monday + timedelta(days=3)
+    return thursday.year, thursday.month

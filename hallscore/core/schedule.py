@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from hallscore.core.datafile import load_yaml_model
 from hallscore.core.periods import local
@@ -34,6 +34,16 @@ class Schedule(_Strict):
         return self.summer if self.summer_from <= md <= self.summer_to else self.winter
 
 
+class Unit(_Strict):
+    name: str
+    staff: tuple[str, ...] = Field(default=(), description="Rostered staff ids (for absence).")
+
+
+def _unit(v):
+    # A bare name is enough in the file: `tx-rsj: 县人社局`.
+    return {"name": v} if isinstance(v, str) else v
+
+
 class Hall(_Strict):
     """A hall's directory entry: its name, tier, units and (optional) hours."""
 
@@ -41,12 +51,23 @@ class Hall(_Strict):
     tier: Literal["county", "township", "village"] = "county"
     county: str = ""
     schedule: Schedule | None = None
-    units: dict[str, str] = Field(default_factory=dict, description="unit id -> display name")
+    units: dict[str, Annotated[Unit, BeforeValidator(_unit)]] = Field(default_factory=dict)
 
 
 class HallsConfig(_Strict):
     default: Schedule
+    # The tier of a hall not listed here (rubrics apply by tier).
+    default_tier: Literal["county", "township", "village"] = "county"
     halls: dict[str, Hall] = Field(default_factory=dict)
+
+    def tier(self, hall: str) -> str:
+        entry = self.halls.get(hall)
+        return entry.tier if entry is not None else self.default_tier
+
+    def roster(self, hall: str, unit: str) -> tuple[str, ...]:
+        entry = self.halls.get(hall)
+        u = entry.units.get(unit) if entry is not None else None
+        return u.staff if u is not None else ()
 
     def schedule(self, hall: str) -> Schedule:
         entry = self.halls.get(hall)
@@ -54,7 +75,8 @@ class HallsConfig(_Strict):
 
     def unit_name(self, hall: str, unit: str) -> str:
         entry = self.halls.get(hall)
-        return entry.units.get(unit, unit) if entry is not None else unit
+        u = entry.units.get(unit) if entry is not None else None
+        return u.name if u is not None else unit
 
 
 DEFAULT_HALLS_FILE = Path(__file__).resolve().parents[2] / "halls" / "default.yaml"

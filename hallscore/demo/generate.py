@@ -34,13 +34,16 @@ class Temperament:
     p_early: float
     p_dissatisfied: float
     p_finding: float  # per week, per inspected rule draw
+    p_review: float  # a transaction gets its review (一事一评)
+    p_invited: float  # the staff member asked for the review
 
 
 def _temperament(unit: str, rnd: random.Random) -> Temperament:
     if unit == PUNCTUAL_UNIT:
-        return Temperament(0.0, 0.0, 0.01, 0.05)
+        return Temperament(0.0, 0.0, 0.01, 0.05, 1.0, 1.0)
     return Temperament(rnd.choice([0.0, 0.005, 0.01, 0.02, 0.04]), rnd.choice([0.0, 0.0, 0.005, 0.01]),
-                       rnd.choice([0.0, 0.02, 0.04, 0.07, 0.12]), rnd.choice([0.05, 0.1, 0.2, 0.35]))
+                       rnd.choice([0.0, 0.02, 0.04, 0.07, 0.12]), rnd.choice([0.05, 0.1, 0.2, 0.35]),
+                       rnd.choice([1.0, 1.0, 0.999, 0.995]), rnd.choice([1.0, 1.0, 0.998, 0.99]))
 
 
 def _at(d: date, t: time) -> str:
@@ -91,7 +94,11 @@ def demo_events(halls: HallsConfig, seed: int = 2026) -> Iterator[dict]:
                                  {"starts_at": _at(day, _t(8, 30)), "ends_at": _at(day, _t(17, 30)),
                                   "approved": rnd.random() < 0.85, "cover_staff": cover, "reason": "事假"}, staff, "oa-01")
                         continue
+                    # 旷工半天 now and then: no punch in one session, no leave.
+                    skipped = rnd.choice(sessions) if rnd.random() < mood.p_late / 4 else None
                     for s in sessions:
+                        if s is skipped:
+                            continue
                         sh, sm = s.start.hour, s.start.minute
                         late = rnd.random() < mood.p_late
                         t_in = _t(sh, sm + rnd.randint(1, 35)) if late else _t(sh, sm - rnd.randint(2, 25))
@@ -106,12 +113,19 @@ def demo_events(halls: HallsConfig, seed: int = 2026) -> Iterator[dict]:
                     for _ in range(rnd.randint(1, 4)):
                         at = _at(day, _t(9, rnd.randint(0, 170)))
                         tx = f"T{day:%Y%m%d}-{nid()}"
-                        yield ev("transaction.completed", at, unit, {"transaction_id": tx, "matter": "", "on_the_spot": rnd.random() < 0.5}, staff, "window-sys")
-                        if rnd.random() < 0.9:
+                        statutory = rnd.choice([10, 15, 20, 30])
+                        yield ev("transaction.completed", at, unit, {
+                            "transaction_id": tx, "matter": "", "on_the_spot": rnd.random() < 0.5,
+                            "trips": rnd.choice([0, 0, 1, 1, 1, 1, 1, 1, 1, 2]), "statutory_limit_days": statutory,
+                            "promised_limit_days": max(1, statutory // rnd.choice([3, 4, 5])),
+                            "online_depth": rnd.choice([1, 2, 3, 3, 4, 4])}, staff, "window-sys")
+                        # 一事一评: almost every transaction gets its review.
+                        if rnd.random() < mood.p_review:
                             bad = rnd.random() < mood.p_dissatisfied
                             level = rnd.choice(["不满意", "非常不满意"]) if bad else rnd.choice(["非常满意"] * 6 + ["满意"] * 3 + ["基本满意"])
                             yield ev("review.submitted", at, unit, {"level": level, "channel": rnd.choice(["evaluator", "qr_code"]),
-                                                                    "transaction_id": tx, "real_name": rnd.random() < 0.7}, staff, "evaluator-01")
+                                                                    "transaction_id": tx, "real_name": rnd.random() < 0.7,
+                                                                    "invited": rnd.random() < mood.p_invited}, staff, "evaluator-01")
         # Weekly inspection by 政务服务环境股 and the week's other entries.
         friday = week.monday + timedelta(days=4)
         for unit in units:

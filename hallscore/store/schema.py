@@ -19,7 +19,7 @@ RAW_EVENT_COLUMNS: tuple[str, ...] = (
 
 LEDGER_COLUMNS: tuple[str, ...] = (
     "rubric_version", "rule_id", "source_id", "hall", "unit", "staff", "category", "kind",
-    "status", "points", "week_monday", "occurred_at", "detail", "revision",
+    "status", "points", "week_monday", "occurred_at", "detail", "revision", "period",
 )
 
 KINDS: tuple[str, ...] = ("deduction", "bonus", "veto")
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS {LEDGER} (
     week_monday Date,
     occurred_at DateTime('Asia/Shanghai'),
     detail String,
-    revision UInt64
+    revision UInt64,
+    period String
 ) ENGINE = ReplacingMergeTree(revision)
 PARTITION BY toYear(week_monday)
 ORDER BY (rubric_version, hall, week_monday, unit, source_id, rule_id)

@@ -7,7 +7,7 @@ from html import escape
 from urllib.parse import quote
 
 STATUS = {"applied": "计分", "capped": "封顶", "below_threshold": "未达条件",
-          "unknown_rule": "未知规则", "withdrawn": "已撤销"}
+          "unknown_rule": "未知规则", "withdrawn": "已撤销", "recorded": "记录在案"}
 KIND = {"deduction": "扣分", "bonus": "加分", "veto": "一票否决"}
 EVENT = {"attendance.clock": "考勤打卡", "attendance.leave": "请假/外勤",
          "attendance.temporary_absence": "暂离", "review.submitted": "好差评",

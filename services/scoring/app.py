@@ -49,7 +49,7 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
     """Build the faust app. Loads and validates the rubric and halls files
     first (RubricError / ConfigFileError: fail fast, before any Kafka I/O)."""
     config = config or load_config(settings)
-    rubric, halls = config.rubric, config.halls
+    rubrics, halls = config.rubrics, config.halls
 
     # Tansu answers ListOffsets(LATEST) with a too-low end offset; faust's
     # table recovery reads changelog end offsets through aiokafka's
@@ -93,8 +93,8 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
     ledger_topic = app.topic(LEDGER_TOPIC, **_RAW)
     veto_topic = app.topic(VETO_TOPIC, **_RAW)
 
-    # "hall/unit/ISO-week" -> UnitWeek.to_json() (+ handler.WITHDRAWN)
-    unit_weeks = app.Table("unit_weeks", partitions=DEFAULT_PARTITIONS, **_TABLE)
+    # "rubric_version/hall/unit/period" -> UnitPeriod.to_json()
+    unit_periods = app.Table("unit_periods", partitions=DEFAULT_PARTITIONS, **_TABLE)
     # "hall/unit/year" -> {"rule_ids": [...], "source_ids": [...]}
     vetoes = app.Table("vetoes", partitions=DEFAULT_PARTITIONS, **_TABLE)
 
@@ -122,9 +122,8 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
                 log.warning("event %s on %s[%d] keyed %r, expected %r (processed anyway)", event.event_id,
                             msg.topic, msg.partition, message_event.key, key)
             try:
-                wk = handler.unit_week_key(event)
-                scored = handler.score(event, unit_weeks.get(wk), rubric, halls.schedule(event.hall))
-                raised = handler.vetoes_to_raise(scored, vetoes.get)
+                scored_all = handler.score(event, unit_periods.get, rubrics, halls)
+                raised = [v for s in scored_all for v in handler.vetoes_to_raise(s, vetoes.get)]
             except Exception:  # a bug or a case the core cannot handle: skip, loudly
                 metrics.INVALID.labels("core_error").inc()
                 log.exception("scoring failed for event %s (%s) at %s[%d]@%d; skipped", event.event_id,
@@ -144,10 +143,11 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
             # a line could land while its state is lost, and a replay in
             # another cross-topic order could leave that stale line with a
             # higher revision than its correction.)
-            unit_weeks[wk] = scored.state
-            for line in scored.lines:
-                ledger_topic.send_soon(key=key, value=handler.encode(line.to_json()))
-                metrics.LEDGER_LINES.labels(line.kind, line.status).inc()
+            for scored in scored_all:
+                unit_periods[scored.key] = scored.state
+                for line in scored.lines:
+                    ledger_topic.send_soon(key=key, value=handler.encode(line.to_json()))
+                    metrics.LEDGER_LINES.labels(line.kind, line.status).inc()
             for v in raised:
                 vetoes[v.key] = v.entry
                 veto_topic.send_soon(key=key, value=handler.encode(v.message))
@@ -160,9 +160,9 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
             # ~1,000). Also the backpressure for the agent.
             await producer_buffer.flush()
             metrics.EVENTS.labels(event.type).inc()
-            if scored.duplicate:
+            if any(s.duplicate for s in scored_all):
                 metrics.DUPLICATES.labels(event.type).inc()
             metrics.LATENCY.observe(max(time.time() - event.occurred_at.timestamp(), 0.0))
 
-    app.scoring_tables = {"unit_weeks": unit_weeks, "vetoes": vetoes}  # type: ignore[attr-defined]
+    app.scoring_tables = {"unit_periods": unit_periods, "vetoes": vetoes}  # type: ignore[attr-defined]
     return app

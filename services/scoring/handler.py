@@ -6,26 +6,19 @@ app.py only moves bytes and table values through these functions.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from hallscore.core.evaluate import changed_lines, evaluate
+from hallscore.core.evaluate import all_lines, changed_lines, evaluate, evaluate_checklist
 from hallscore.core.ledger import LedgerLine
-from hallscore.core.periods import year_of
+from hallscore.core.periods import period_label, year_of
 from hallscore.core.rubric import Rubric
-from hallscore.core.schedule import Schedule
-from hallscore.core.unit_week import UnitWeek, week_key, week_of
+from hallscore.core.rubric_set import RubricSet, Scoring
+from hallscore.core.schedule import HallsConfig
+from hallscore.core.unit_period import UnitPeriod, state_key
 from schemas.envelope import Envelope
 from schemas.registry import EventError, parse_event
-
-# Extra entry stored next to the UnitWeek JSON in the unit_weeks table:
-# ledger keys ("source|rule") withdrawn and not emitted again since. The core
-# forgets them once withdrawn; we keep them so a redelivered event can send
-# the withdrawals again (UnitWeek.from_json ignores unknown entries).
-WITHDRAWN = "_withdrawn"
-
 
 class InvalidMessage(ValueError):
     """A message that is not an event of the contract; skipped and counted."""
@@ -48,23 +41,28 @@ def decode(raw: bytes | None) -> Envelope:
         raise InvalidMessage("contract", str(exc)) from None
 
 
-def unit_week_key(event: Envelope) -> str:
-    """Table key "hall/unit/ISO-week" of the unit-week the event belongs to."""
-    return week_key(event.hall, event.unit, week_of(event))
-
-
 @dataclass
 class Scored:
     event: Envelope
     duplicate: bool
-    key: str
+    key: str  # table key "rubric_version/hall/unit/period"
     state: dict  # new table value
     lines: list[LedgerLine]  # to send to the ledger topic
-    current: list[LedgerLine]  # every current line of the unit-week
+    current: list[LedgerLine]  # every current line of the unit-period
 
 
-def score(event: Envelope, stored: Optional[dict], rubric: Rubric, schedule: Schedule) -> Scored:
-    """Fold one event into its unit-week and pick the ledger lines to send.
+def state_key_for(event: Envelope, rubric: Scoring) -> str:
+    return state_key(rubric.rubric_version, event.hall, event.unit, period_label(rubric.period, event.occurred_at))
+
+
+def score(event: Envelope, lookup: Callable[[str], Optional[dict]], rubrics: RubricSet,
+          halls: HallsConfig) -> list[Scored]:
+    """Fold one event into the unit-period of every rubric that scores it."""
+    return [score_one(event, lookup(state_key_for(event, r)), r, halls) for r in rubrics.targets(event, halls.tier(event.hall))]
+
+
+def score_one(event: Envelope, stored: Optional[dict], rubric: Scoring, halls: HallsConfig) -> Scored:
+    """Fold one event into one unit-period and pick the ledger lines to send.
 
     New event: the lines that changed (plus withdrawals), as the core says.
     Duplicate: ALL current lines and every earlier withdrawal again. A
@@ -72,26 +70,18 @@ def score(event: Envelope, stored: Optional[dict], rubric: Rubric, schedule: Sch
     lose ledger rows; rows are idempotent downstream (latest revision per
     source|rule wins), so re-sending costs only volume.
     """
-    state = UnitWeek.from_json(stored) if stored else UnitWeek.empty_for(event)
-    withdrawn = set(stored.get(WITHDRAWN, ())) if stored else set()
+    schedule = halls.schedule(event.hall)
+    state = UnitPeriod.from_json(stored) if stored else UnitPeriod.empty_for(event, rubric.period)
     new = state.apply(event, schedule)
-    current = evaluate(state, rubric, schedule)
-    before = set(state.emitted)
-    changed = changed_lines(state, current, rubric.rubric_version)
-    after = set(state.emitted)
-    withdrawn = (withdrawn | (before - after)) - after
-    if new:
-        to_send = changed
+    if isinstance(rubric, Rubric):
+        current = evaluate(state, rubric, schedule, halls.roster(event.hall, event.unit))
     else:
-        # Let the core build the lines: a copy that "emitted" every key with
-        # an impossible signature gets all current lines, and a withdrawal
-        # line for every key no longer current.
-        probe = dataclasses.replace(state, emitted={k: "" for k in after | withdrawn})
-        to_send = changed_lines(probe, current, rubric.rubric_version)
-    value = state.to_json()
-    if withdrawn:
-        value[WITHDRAWN] = sorted(withdrawn)
-    return Scored(event, not new, unit_week_key(event), value, to_send, current)
+        current = evaluate_checklist(state, rubric)
+    if new:
+        to_send = changed_lines(state, current, rubric.rubric_version)
+    else:
+        to_send = all_lines(state, current, rubric.rubric_version)
+    return Scored(event, not new, state_key_for(event, rubric), state.to_json(), to_send, current)
 
 
 def veto_key(hall: str, unit: str, year: int) -> str:

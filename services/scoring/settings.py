@@ -15,7 +15,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hallscore.core.datafile import DataFileError as ConfigFileError
-from hallscore.core.rubric import DEFAULT_RUBRIC, Rubric, RubricError, load_rubric
+from hallscore.core.rubric import RUBRICS_DIR, RubricError
+from hallscore.core.rubric_set import RubricSet, load_rubric_set, rubric_files
 from hallscore.core.schedule import DEFAULT_HALLS_FILE, HallsConfig, load_halls
 from hallscore.settings import ENV_PREFIX, DataDir, SettingsError, settings_from_env
 
@@ -25,7 +26,7 @@ class ScoringSettings(BaseSettings):
 
     kafka_bootstrap: str = Field(min_length=1, description="host:port[,host:port...] of the Kafka (or embedded Tansu) broker.")
     data_dir: DataDir = Field(default=Path("data"), description="Folder for the worker's local state (faust datadir under <data_dir>/<app_id>); created if missing.")
-    rubric_file: Path = Field(default=DEFAULT_RUBRIC, description="Rubric YAML; validated at start.")
+    rubrics_dir: Path = Field(default=RUBRICS_DIR, description="Folder of rubric YAML files in force (all *.yaml); validated at start.")
     halls_file: Path = Field(default=DEFAULT_HALLS_FILE, description="Halls YAML (working hours); validated at start.")
     table_store: str = Field(default="memory://", description="faust table store: memory:// (replays the changelog at start) or rocksdb:// (local, fast restart).")
     web_port: int = Field(default=6066, ge=1, le=65535, description="faust web (worker status pages).")
@@ -57,7 +58,7 @@ def load_settings(**overrides) -> ScoringSettings:
 
 @dataclass(frozen=True)
 class ScoringConfig:
-    rubric: Rubric
+    rubrics: RubricSet
     halls: HallsConfig
 
 
@@ -68,9 +69,12 @@ def load_halls_checked(path: str | Path) -> HallsConfig:
 
 def load_config(settings: ScoringSettings) -> ScoringConfig:
     """Rubric + halls, validated. Raises RubricError / ConfigFileError."""
-    rubric = load_rubric(settings.rubric_file)
+    files = rubric_files(settings.rubrics_dir)
+    if not files:
+        raise RubricError(f"{settings.rubrics_dir}: no rubric files (*.yaml)")
+    rubrics = load_rubric_set(files)
     halls = load_halls_checked(settings.halls_file)
-    return ScoringConfig(rubric, halls)
+    return ScoringConfig(rubrics, halls)
 
 
 __all__ = ["ScoringSettings", "SettingsError", "ConfigFileError", "RubricError", "ScoringConfig",

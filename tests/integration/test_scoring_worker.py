@@ -33,10 +33,12 @@ from typing import Callable, Iterable, Optional
 import pytest
 from kafka import KafkaConsumer, TopicPartition
 
-from hallscore.core.evaluate import evaluate
-from hallscore.core.rubric import DEFAULT_RUBRIC, load_rubric
+from hallscore.core.evaluate import evaluate, evaluate_checklist
+from hallscore.core.periods import period_label
+from hallscore.core.rubric import RUBRICS_DIR, Rubric
+from hallscore.core.rubric_set import load_rubric_set, rubric_files
 from hallscore.core.schedule import DEFAULT_HALLS_FILE, load_halls
-from hallscore.core.unit_week import UnitWeek, week_key, week_of
+from hallscore.core.unit_period import UnitPeriod, state_key
 from hallscore.demo.generate import demo_events
 from hallscore.kafka.admin import ensure_topics
 from hallscore.kafka.producer import make_producer, send_all
@@ -224,18 +226,21 @@ def _demo(hall: str, run: str) -> list[dict]:
 
 def _reference(raws: Iterable[dict]) -> tuple[dict[tuple[str, str], dict], set[str]]:
     """The pure core over every event: expected latest ledger + applied veto sources."""
-    rubric = load_rubric(DEFAULT_RUBRIC)
+    rubrics = load_rubric_set(rubric_files(RUBRICS_DIR))
     halls = load_halls(DEFAULT_HALLS_FILE)
-    states: dict[str, UnitWeek] = {}
+    states: dict[str, tuple] = {}
     for raw in raws:
         e = parse_event(raw)
-        k = week_key(e.hall, e.unit, week_of(e))
-        st = states.setdefault(k, UnitWeek.empty_for(e))
-        st.apply(e, halls.schedule(e.hall))
+        for r in rubrics.targets(e, halls.tier(e.hall)):
+            k = state_key(r.rubric_version, e.hall, e.unit, period_label(r.period, e.occurred_at))
+            st = states.setdefault(k, (r, UnitPeriod.empty_for(e, r.period)))[1]
+            st.apply(e, halls.schedule(e.hall))
     expected: dict[tuple[str, str], dict] = {}
     vetoes: set[str] = set()
-    for st in states.values():
-        for line in evaluate(st, rubric, halls.schedule(st.hall)):
+    for r, st in states.values():
+        lines = (evaluate(st, r, halls.schedule(st.hall), halls.roster(st.hall, st.unit)) if isinstance(r, Rubric)
+                 else evaluate_checklist(st, r))
+        for line in lines:
             expected[(line.source_id, line.rule_id)] = line.to_json()
             if line.kind == "veto" and line.status == "applied":
                 vetoes.add(line.source_id)

@@ -22,7 +22,7 @@ def ledger_row(**kw):
     row = dict(rubric_version="2026.1", rule_id="R-001", source_id="ev-1", hall="市民中心",
                unit="税务", staff="张三", category="服务", kind="deduction", status="applied",
                points=Decimal("-0.20"), week_monday=WEEK,
-               occurred_at=datetime(2026, 1, 6, 9, 30, tzinfo=SHANGHAI), detail="", revision=1)
+               occurred_at=datetime(2026, 1, 6, 9, 30, tzinfo=SHANGHAI), detail="", revision=1, period="2026-W02")
     row.update(kw)
     return tuple(row[c] for c in LEDGER_COLUMNS)
 

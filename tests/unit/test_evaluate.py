@@ -3,7 +3,7 @@ from decimal import Decimal
 from hallscore.core.evaluate import changed_lines, evaluate
 from hallscore.core.rubric import DEFAULT_RUBRIC, load_rubric
 from hallscore.core.schedule import load_halls
-from hallscore.core.unit_week import UnitWeek
+from hallscore.core.unit_period import UnitPeriod as UnitWeek
 from tests.unit.helpers import clock, event, finding, review
 
 RUBRIC = load_rubric(DEFAULT_RUBRIC)

@@ -1,9 +1,11 @@
 """services.scoring settings, config files (fail fast) and app construction."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from hallscore.core.rubric import DEFAULT_RUBRIC, RubricError
+from hallscore.core.rubric import DEFAULT_RUBRIC, RUBRICS_DIR, RubricError
 from hallscore.core.schedule import DEFAULT_HALLS_FILE
 from schemas.topics import DEFAULT_PARTITIONS, EVENT_TOPICS
 from services.scoring import main as scoring_main
@@ -22,7 +24,7 @@ def env(monkeypatch, tmp_path):
 def test_defaults_from_env(env, tmp_path):
     s = load_settings()
     assert s.kafka_bootstrap == "127.0.0.1:1"
-    assert (s.rubric_file, s.halls_file) == (DEFAULT_RUBRIC, DEFAULT_HALLS_FILE)
+    assert (s.rubrics_dir, s.halls_file) == (RUBRICS_DIR, DEFAULT_HALLS_FILE)
     assert (s.table_store, s.web_port, s.web_host, s.metrics_port, s.app_id) == (
         "memory://", 6066, "127.0.0.1", 8102, "hallscore-scoring")
     assert s.faust_datadir == tmp_path / "data" / "hallscore-scoring"
@@ -43,10 +45,10 @@ def test_broken_rubric_names_file_and_field(env, tmp_path):
     bad = tmp_path / "rubric.yaml"
     bad.write_text(DEFAULT_RUBRIC.read_text(encoding="utf-8").replace("base_points: 100", "base_points: -1"),
                    encoding="utf-8")
-    env.setenv("HALLSCORE_RUBRIC_FILE", str(bad))
+    env.setenv("HALLSCORE_RUBRICS_DIR", str(tmp_path))
     with pytest.raises(RubricError) as exc:
         load_config(load_settings())
-    assert f"{bad}: base_points:" in str(exc.value)
+    assert re.search(rf"{re.escape(str(bad))}:\d+: base_points:", str(exc.value))
 
 
 def test_broken_halls_file_names_file_and_field(env, tmp_path):
@@ -55,7 +57,7 @@ def test_broken_halls_file_names_file_and_field(env, tmp_path):
     env.setenv("HALLSCORE_HALLS_FILE", str(bad))
     with pytest.raises(ConfigFileError) as exc:
         load_config(load_settings())
-    assert f"{bad}: default.grace_minutes:" in str(exc.value)
+    assert re.search(rf"{re.escape(str(bad))}:2: default.grace_minutes:", str(exc.value))
     env.setenv("HALLSCORE_HALLS_FILE", str(tmp_path / "missing.yaml"))
     with pytest.raises(ConfigFileError, match="cannot read"):
         load_config(load_settings())
@@ -64,7 +66,7 @@ def test_broken_halls_file_names_file_and_field(env, tmp_path):
 def test_worker_refuses_to_start_on_a_broken_file(env, tmp_path, capsys):
     bad = tmp_path / "rubric.yaml"
     bad.write_text("id: [unclosed\n", encoding="utf-8")
-    env.setenv("HALLSCORE_RUBRIC_FILE", str(bad))
+    env.setenv("HALLSCORE_RUBRICS_DIR", str(tmp_path))
     # Exits before any broker I/O (the bootstrap 127.0.0.1:1 is never used).
     assert scoring_main.main() == 2
     err = capsys.readouterr().err
@@ -80,7 +82,7 @@ def test_create_app_settings_and_tables(env):
     assert c.processing_guarantee.value == "at_least_once"
     assert (c.topic_partitions, c.topic_replication_factor) == (DEFAULT_PARTITIONS, 1)
     assert (c.web_port, c.web_bind) == (6066, "127.0.0.1")
-    assert set(app.scoring_tables) == {"unit_weeks", "vetoes"}
+    assert set(app.scoring_tables) == {"unit_periods", "vetoes"}
     agent = next(iter(app.agents.values()))
     assert set(agent.channel.topics) == set(EVENT_TOPICS)
     # The Tansu end-offsets fix is installed by create_app.
