@@ -71,17 +71,36 @@ def demo_cmd(
 
 
 @rubric_app.command("check")
-def rubric_check(path: Path) -> None:
-    """Validate a rubric file; prints each problem with its field."""
-    from hallscore.core.rubric import RubricError, load_rubric
+def rubric_check(paths: list[Path] = typer.Argument(..., help="Rubric files; several are also checked as one set.")) -> None:
+    """Validate rubric files; prints each problem with its line and field."""
+    from hallscore.core.rubric import Checklist, RubricError, Rubric, load_any_rubric
+    from hallscore.core.rubric_set import check_set
 
-    try:
-        r = load_rubric(path)
-    except RubricError as exc:
-        typer.echo(str(exc), err=True)
+    loaded, failed = [], False
+    for path in paths:
+        try:
+            r = load_any_rubric(path)
+        except RubricError as exc:
+            typer.echo(str(exc), err=True)
+            failed = True
+            continue
+        loaded.append(r)
+        if isinstance(r, Rubric):
+            n = sum(len(c.items) for c in r.categories)
+            what = f"{len(r.categories)} categories, {n} items, {len(r.bonuses)} bonuses, {len(r.vetoes)} vetoes"
+        elif isinstance(r, Checklist):
+            what = f"{len(r.groups)} groups, {sum(len(g.items) for g in r.groups)} checks"
+        else:
+            what = f"{len(r.targets)} targets"
+        typer.echo(f"OK {path}: {r.kind} {r.rubric_version}: {what}")
+    if len(loaded) > 1:
+        try:
+            check_set(loaded)
+        except RubricError as exc:
+            typer.echo(str(exc), err=True)
+            failed = True
+    if failed:
         raise typer.Exit(1)
-    n = sum(len(c.items) for c in r.categories)
-    typer.echo(f"OK {r.rubric_version}: {len(r.categories)} categories, {n} items, {len(r.bonuses)} bonuses, {len(r.vetoes)} vetoes")
 
 
 def _mount_token_app() -> None:

@@ -6,7 +6,9 @@ rules from the files, so a manager's edit changes scores with no code change.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date
+from functools import cached_property
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal, Union
@@ -158,9 +160,17 @@ class _Header(_Strict):
     applies_to: AppliesTo = AppliesTo()
     sources: tuple[Source, ...] = ()
 
-    @property
+    @cached_property
+    def digest(self) -> str:
+        """Fingerprint of the rules (not of comments or layout)."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:8]
+
+    @cached_property
     def rubric_version(self) -> str:
-        return f"{self.id}@{self.version}"
+        # The ledger key. The digest makes an edited file a different rubric
+        # version even if nobody bumped `version`: its scores are computed
+        # afresh beside the old ones, which stay readable for audit.
+        return f"{self.id}@{self.version}+{self.digest}"
 
     def in_effect(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)

@@ -76,3 +76,46 @@ def test_changed_lines_sends_only_changes_and_withdraws():
     withdrawn = changed_lines(state, evaluate(state, RUBRIC, SCHEDULE), RUBRIC.rubric_version)
     assert [(l.source_id, l.status, l.points) for l in withdrawn] == [(late.event_id, "withdrawn", 0)]
     assert withdrawn[0].revision > first[0].revision
+
+
+def test_absence_of_a_rostered_staff_member_up_to_the_latest_event():
+    # s2 never punches on Monday; s1's punches make Monday afternoon the horizon.
+    events = [clock("2026-11-16T08:20:00+08:00"), clock("2026-11-16T14:40:00+08:00", staff="s1")]
+    lines = evaluate(fold(events), RUBRIC, SCHEDULE, roster=("s1", "s2"))
+    absent = [(l.rule_id, l.staff, l.points) for l in lines if l.rule_id == "tongxu.4.7"]
+    # morning ended before the horizon; the afternoon (ends 17:30) has not.
+    assert absent == [("tongxu.4.7", "s2", Decimal(-2))]
+    leave = event("attendance.leave", "2026-11-16T08:00:00+08:00",
+                  {"starts_at": "2026-11-16T08:30:00+08:00", "ends_at": "2026-11-16T12:00:00+08:00",
+                   "approved": True, "cover_staff": "s1"}, staff="s2")
+    assert [l for l in evaluate(fold(events + [leave]), RUBRIC, SCHEDULE, roster=("s1", "s2"))
+            if l.rule_id == "tongxu.4.7"] == []
+
+
+def test_unreviewed_transaction_and_uninvited_review():
+    tx = event("transaction.completed", "2026-11-16T09:00:00+08:00", {"transaction_id": "T1"})
+    tx2 = event("transaction.completed", "2026-11-16T09:10:00+08:00", {"transaction_id": "T2"})
+    rv = event("review.submitted", "2026-11-16T09:01:00+08:00",
+               {"level": "满意", "channel": "evaluator", "real_name": True, "transaction_id": "T1", "invited": False})
+    lines = evaluate(fold([tx, tx2, rv]), RUBRIC, SCHEDULE)
+    assert {(l.rule_id, l.source_id) for l in lines} == {("tongxu.2.1", tx2.event_id), ("tongxu.2.3", rv.event_id)}
+
+
+def test_checklist_findings_are_recorded_and_routed_to_their_owner():
+    from hallscore.core.evaluate import evaluate_checklist
+    from hallscore.core.rubric import Checklist
+    from hallscore.core.rubric_set import RubricSet
+
+    checklist = Checklist.model_validate({
+        "id": "chk", "version": "1", "title": "t", "kind": "checklist", "effective_from": "2020-01-01",
+        "groups": [{"id": "chk.a", "name": "A", "seed": {"file": "f", "quote": "qq"}, "items": [
+            {"id": "chk.a.1", "name": "x", "seed": {"file": "f", "quote": "qq"}},
+            {"id": "chk.a.2", "name": "y", "seed": {"file": "f", "quote": "qq"}, "per_occurrence": 0.5, "cap": 1}]}]})
+    rubrics = RubricSet((RUBRIC, checklist))
+    f1, f2 = finding("2026-11-17T10:00:00+08:00", "chk.a.1"), finding("2026-11-17T10:00:00+08:00", "chk.a.2", count=3)
+    assert rubrics.targets(f1, "county") == [checklist]
+    assert rubrics.targets(finding("2026-11-17T10:00:00+08:00", "tongxu.5.2"), "county") == [RUBRIC]
+    assert rubrics.targets(finding("2026-11-17T10:00:00+08:00", "nobody.1"), "county") == [RUBRIC]
+    assert rubrics.targets(clock("2026-11-16T09:07:00+08:00"), "township") == []  # tongxu is for county halls
+    lines = evaluate_checklist(fold([f1, f2]), checklist)
+    assert [(l.rule_id, l.points, l.status) for l in lines] == [("chk.a.1", 0, "recorded"), ("chk.a.2", -1, "capped")]

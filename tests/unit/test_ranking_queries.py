@@ -11,10 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
+import yaml
 
 from hallscore.core.ledger import LedgerLine
 from hallscore.core.periods import IsoWeek
-from hallscore.core.rubric import DEFAULT_RUBRIC, load_rubric
+from hallscore.core.rubric import DEFAULT_RUBRIC, Rubric, load_rubric
 from hallscore.core.schedule import load_halls
 from hallscore.store.adapter import open_store
 from hallscore.store.schema import LEDGER_COLUMNS, RAW_EVENT_COLUMNS, ensure_schema
@@ -24,7 +25,8 @@ from services.ranking.rows import ledger_row, raw_event_row
 
 HALL = "tongxu-county"
 RV = load_rubric(DEFAULT_RUBRIC).rubric_version
-OLD_RV = "tongxu-weekly@2023.0"
+OLD_RUBRIC_TEXT = DEFAULT_RUBRIC.read_text(encoding="utf-8").replace('version: "2023.1"', 'version: "2023.0"')
+OLD_RV = Rubric.model_validate(yaml.safe_load(OLD_RUBRIC_TEXT)).rubric_version
 W47 = IsoWeek(2026, 47)
 RECEIVED = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 
@@ -176,8 +178,7 @@ def test_other_rubric_version_for_audit(chdb_store, tmp_path):
     rubric_dir = tmp_path / "rubrics"
     rubric_dir.mkdir()
     (rubric_dir / "active.yaml").write_text(DEFAULT_RUBRIC.read_text(encoding="utf-8"), encoding="utf-8")
-    old = DEFAULT_RUBRIC.read_text(encoding="utf-8").replace('version: "2023.1"', 'version: "2023.0"')
-    (rubric_dir / "old.yaml").write_text(old, encoding="utf-8")
+    (rubric_dir / "old.yaml").write_text(OLD_RUBRIC_TEXT, encoding="utf-8")
     svc = RankingService(chdb_store, Catalog(rubric_dir / "active.yaml"), load_halls())
     report = svc.ranking(HALL, "2026-W47", OLD_RV)
     assert report["rubric_version"] == OLD_RV
