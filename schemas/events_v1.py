@@ -109,9 +109,12 @@ class TransactionCompleted(Envelope):
 
 # --- complaints (投诉, 有诉即办, 办不成事监督窗口) --------------------------
 
+ComplaintChannel = Literal["hard_matters_window", "complaint_window", "hotline_12345", "online", "letter"]
+
+
 class ComplaintFiledPayload(_Payload):
     complaint_id: str = Field(min_length=1, max_length=128)
-    channel: Literal["hard_matters_window", "complaint_window", "hotline_12345", "online", "letter"]
+    channel: ComplaintChannel
     summary: str = Field(default="", max_length=2000)
 
 
@@ -123,6 +126,7 @@ class ComplaintFiled(Envelope):
 
 class ComplaintOutcomePayload(_Payload):
     complaint_id: str = Field(min_length=1, max_length=128)
+    channel: ComplaintChannel | None = Field(default=None, description="Where it was filed; hard_matters_window = 办不成事监督窗口 work order.")
     substantiated: bool = Field(description="交办工单反映问题属实.")
     note: str = Field(default="", max_length=2000)
 

@@ -20,8 +20,8 @@ from hallscore.core.datafile import DataFileError, load_yaml_model
 # Facts the core derives from events (hallscore.core.unit_week / evaluate).
 FactKind = Literal[
     "late_arrival", "early_leave", "absence", "leave_unapproved", "leave_without_cover", "unsigned_absence",
-    "complaint_substantiated", "dissatisfied_review", "review_not_invited", "unreviewed_transaction",
-    "rectification_overdue",
+    "complaint_substantiated", "work_order_substantiated", "dissatisfied_review", "review_not_invited",
+    "unreviewed_transaction",
 ]
 Period = Literal["week", "month", "quarter", "year"]
 Tier = Literal["county", "township", "village"]

@@ -97,6 +97,9 @@ class UnitPeriod:
         elif t == "complaint.outcome":
             if p.substantiated:
                 self._fact(event, "complaint_substantiated", at, detail=f"投诉 {p.complaint_id} 属实 {p.note}".strip())
+                if p.channel == "hard_matters_window":
+                    self._fact(event, "work_order_substantiated", at, suffix="work-order",
+                               detail=f"办不成事监督窗口工单 {p.complaint_id} 反映问题属实 {p.note}".strip())
         elif t in RULE_EVENTS:
             points = getattr(p, "points", None)
             self._fact(event, RULE_EVENTS[t], at, rule_id=p.rule_id, count=p.count,

@@ -135,11 +135,15 @@ def demo_events(halls: HallsConfig, seed: int = 2026) -> Iterator[dict]:
                     yield ev("supervision.finding", _at(friday, _t(10, rnd.randint(0, 59))), unit,
                              {"rule_id": rule, "count": 1, "inspector": "环境股", "evidence": [f"photo-{nid()}.jpg"], "note": "周检查发现"},
                              f"{unit}-{rnd.randint(1, STAFF_PER_UNIT):02d}", "inspect-app")
+            if rnd.random() < mood.p_finding / 4:  # 配合情况: the 环境股 judges the points (scoring: assessed)
+                yield ev("supervision.finding", _at(friday, _t(11, 30)), unit,
+                         {"rule_id": "tongxu.1.3", "count": 1, "inspector": "环境股", "points": rnd.choice(["1", "2"]),
+                          "note": "营商环境评价工作配合不到位"}, None, "inspect-app")
             if rnd.random() < 0.06:
                 cid = f"C-{nid()}"
                 at = _at(friday - timedelta(days=2), _t(15, 0))
                 yield ev("complaint.filed", at, unit, {"complaint_id": cid, "channel": "hard_matters_window", "summary": "办事群众反映"}, None, "complaint-sys")
-                yield ev("complaint.outcome", _at(friday, _t(16, 0)), unit, {"complaint_id": cid, "substantiated": rnd.random() < 0.6, "note": "核查结果"}, None, "complaint-sys")
+                yield ev("complaint.outcome", _at(friday, _t(16, 0)), unit, {"complaint_id": cid, "channel": "hard_matters_window", "substantiated": rnd.random() < 0.6, "note": "核查结果"}, None, "complaint-sys")
             if rnd.random() < 0.04:
                 rule = rnd.choice(["tongxu.bonus.county-praise", "tongxu.bonus.city-praise", "tongxu.bonus.innovation-article"])
                 yield ev("supervision.commendation", _at(friday, _t(11, 0)), unit, {"rule_id": rule, "count": 1, "inspector": "环境股", "note": "表扬"}, None, "inspect-app")
