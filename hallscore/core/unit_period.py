@@ -93,7 +93,12 @@ class UnitPeriod:
             if not p.invited:
                 self._fact(event, "review_not_invited", at, detail="办结后未主动邀请评价")
         elif t == "transaction.completed":
-            self.transactions[p.transaction_id] = {"event": event.event_id, "staff": event.staff or "", "at": at}
+            mine = {"event": event.event_id, "staff": event.staff or "", "at": at}
+            held = self.transactions.get(p.transaction_id)
+            # A transaction reported twice under two event ids: keep the
+            # earliest report (ties by id), whatever the arrival order.
+            if held is None or (at, event.event_id) < (held["at"], held["event"]):
+                self.transactions[p.transaction_id] = mine
         elif t == "complaint.outcome":
             if p.substantiated:
                 self._fact(event, "complaint_substantiated", at, detail=f"投诉 {p.complaint_id} 属实 {p.note}".strip())

@@ -119,3 +119,15 @@ def test_checklist_findings_are_recorded_and_routed_to_their_owner():
     assert rubrics.targets(clock("2026-11-16T09:07:00+08:00"), "township") == []  # tongxu is for county halls
     lines = evaluate_checklist(fold([f1, f2]), checklist)
     assert [(l.rule_id, l.points, l.status) for l in lines] == [("chk.a.1", 0, "recorded"), ("chk.a.2", -1, "capped")]
+
+
+def test_review_summary_shares():
+    from hallscore.core.facts import review_summary
+
+    txs = [event("transaction.completed", "2026-11-16T09:00:00+08:00", {"transaction_id": f"T{i}"}) for i in range(4)]
+    reviews = [event("review.submitted", "2026-11-16T09:05:00+08:00",
+                     {"level": lvl, "channel": "qr_code", "real_name": False, "transaction_id": f"T{i}", "invited": inv})
+               for i, (lvl, inv) in enumerate([("满意", True), ("不满意", True), ("非常满意", False)])]
+    s = review_summary(fold(txs + reviews))
+    assert (s.transactions, s.reviews) == (4, 3)
+    assert (s.coverage, s.invited_share, s.dissatisfied_share) == (Decimal("0.75"), Decimal("0.6667"), Decimal("0.3333"))

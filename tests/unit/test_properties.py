@@ -8,11 +8,12 @@ from hallscore.core.evaluate import evaluate
 from hallscore.core.rubric import DEFAULT_RUBRIC, load_rubric
 from hallscore.core.schedule import load_halls
 from hallscore.core.unit_period import UnitPeriod as UnitWeek
-from tests.unit.helpers import clock, event, finding, review
+from tests.unit.helpers import clock, event, finding
 
 RUBRIC = load_rubric(DEFAULT_RUBRIC)
 SCHEDULE = load_halls().schedule("tx")
-RULES = [i.id for c in RUBRIC.categories for i in c.items]
+RULES = [i.id for c in RUBRIC.categories for i in c.items if i.scoring == "per_occurrence"]
+ROSTER = ("s1", "s2", "s3", "s4")  # s4 never punches: absences, judged up to the latest event
 
 
 @st.composite
@@ -24,12 +25,18 @@ def week_events(draw):
         hh, mm = draw(st.integers(7, 18)), draw(st.integers(0, 59))
         at = f"2026-11-{day:02d}T{hh:02d}:{mm:02d}:00+08:00"
         staff = draw(st.sampled_from(["s1", "s2", "s3"]))
-        kind = draw(st.sampled_from(["in", "out", "review", "finding", "leave"]))
+        kind = draw(st.sampled_from(["in", "out", "review", "finding", "leave", "tx"]))
         eid = f"prop-{k:05d}"
         if kind in ("in", "out"):
             out.append(clock(at, kind, staff=staff, event_id=eid))
         elif kind == "review":
-            out.append(review(at, draw(st.sampled_from(["满意", "不满意", "非常不满意"])), staff=staff, event_id=eid))
+            out.append(event("review.submitted", at, {
+                "level": draw(st.sampled_from(["满意", "不满意", "非常不满意"])), "channel": "evaluator",
+                "real_name": True, "invited": draw(st.booleans()),
+                "transaction_id": f"T{draw(st.integers(0, 5))}"}, staff=staff, event_id=eid))
+        elif kind == "tx":
+            out.append(event("transaction.completed", at, {"transaction_id": f"T{draw(st.integers(0, 5))}"},
+                             staff=staff, event_id=eid))
         elif kind == "finding":
             out.append(finding(at, draw(st.sampled_from(RULES)), draw(st.integers(1, 4)), staff=staff, event_id=eid))
         else:
@@ -42,7 +49,8 @@ def score(events):
     state = UnitWeek.empty_for(events[0])
     for e in events:
         state.apply(e, SCHEDULE)
-    return {(l.source_id, l.rule_id): (l.points, l.status) for l in evaluate(state, RUBRIC, SCHEDULE)}, state.revision
+    lines = evaluate(state, RUBRIC, SCHEDULE, ROSTER)
+    return {(l.source_id, l.rule_id): (l.points, l.status) for l in lines}, state.revision
 
 
 @settings(max_examples=150, deadline=None)
@@ -63,7 +71,7 @@ def test_categories_stay_within_their_points(events):
     for e in events:
         state.apply(e, SCHEDULE)
     per_cat: dict[str, Decimal] = {}
-    for l in evaluate(state, RUBRIC, SCHEDULE):
+    for l in evaluate(state, RUBRIC, SCHEDULE, ROSTER):
         if l.kind == "deduction":
             assert l.points <= 0
             per_cat[l.category] = per_cat.get(l.category, Decimal(0)) + l.points
