@@ -14,7 +14,7 @@ class DataFileError(ValueError):
     """A data file that cannot be used; the message names file, line and field."""
 
 
-def _locate(root: yaml.Node | None, loc: tuple) -> tuple[int | None, str]:
+def _locate(root: yaml.Node | None, loc: tuple, missing: bool = False) -> tuple[int | None, str]:
     """(line, field path) in the YAML file for a pydantic error location.
 
     Parts that name nothing in the file (a union's tag) are dropped, so the
@@ -27,7 +27,7 @@ def _locate(root: yaml.Node | None, loc: tuple) -> tuple[int | None, str]:
             if nxt is not None:
                 node = nxt
                 path.append(str(part))
-            elif part is loc[-1]:
+            elif missing and part is loc[-1]:
                 path.append(str(part))
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
@@ -55,6 +55,6 @@ def load_yaml_model(path: str | Path, model: type[BaseModel] | TypeAdapter, erro
     except ValidationError as exc:
         lines = []
         for e in exc.errors():
-            line, field = _locate(root, e["loc"])
+            line, field = _locate(root, e["loc"], e["type"] == "missing")
             lines.append(f"{path}:{line or '?'}: {field}: {e['msg']}")
         raise error("\n".join(lines)) from None

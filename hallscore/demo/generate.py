@@ -64,7 +64,12 @@ class _Ids:
         return f"demo-{self.n:07d}"
 
 
-def demo_events(halls: HallsConfig, seed: int = 2026) -> Iterator[dict]:
+def demo_events(halls: HallsConfig, seed: int = 2026) -> list[dict]:
+    """The demo's events in the order devices would send them: by time."""
+    return sorted(_generate(halls, seed), key=lambda e: datetime.fromisoformat(e["occurred_at"]))
+
+
+def _generate(halls: HallsConfig, seed: int) -> Iterator[dict]:
     rnd = random.Random(seed)
     hall = halls.halls[DEMO_HALL]
     schedule = halls.schedule(DEMO_HALL)
