@@ -30,6 +30,7 @@ class Ports:
     ranking: int = 8101
     scoring_web: int = 6066
     scoring_metrics: int = 8102
+    rectification: int = 8103
 
 
 @dataclass
@@ -60,6 +61,10 @@ class EmbeddedSystem:
     def ranking_url(self) -> str:
         return f"http://127.0.0.1:{self.ports.ranking}"
 
+    @property
+    def rectification_url(self) -> str:
+        return f"http://127.0.0.1:{self.ports.rectification}"
+
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env.update({
@@ -83,8 +88,11 @@ class EmbeddedSystem:
         self._spawn("scoring", {"HALLSCORE_WEB_PORT": str(self.ports.scoring_web),
                                 "HALLSCORE_METRICS_PORT": str(self.ports.scoring_metrics)})
         self._spawn("ranking", {"HALLSCORE_PORT": str(self.ports.ranking)})
+        self._spawn("rectification", {"HALLSCORE_PORT": str(self.ports.rectification),
+                                      "HALLSCORE_REPUBLISH_ON_START": "true"})
         self.wait_healthy(f"{self.intake_url}/healthz", "intake")
         self.wait_healthy(f"{self.ranking_url}/healthz", "ranking")
+        self.wait_healthy(f"{self.rectification_url}/healthz", "rectification")
 
     def _spawn(self, name: str, extra: dict[str, str]) -> None:
         log = self.logs / f"{name}.log"

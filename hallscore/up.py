@@ -98,6 +98,7 @@ hallscore is up in {time.monotonic() - started:.0f} s.  Ctrl-C stops everything.
   weekly ranking (JSON API):   {api}
   ranking home:                {system.ranking_url}/
   intake API:                  {system.intake_url}/v1/events   (docs: {system.intake_url}/docs)
+  rectification (整改/差评):    {system.rectification_url}/v1/cases   (docs: {system.rectification_url}/docs; tokens: hallscore user issue)
   demo device token:           {token_path}
   metrics:                     {system.intake_url}/metrics  {system.ranking_url}/metrics  http://127.0.0.1:{system.ports.scoring_metrics}/metrics
   Kafka bootstrap (embedded):  {system.broker.bootstrap if system.broker else '-'}

@@ -5,13 +5,14 @@ from typing import Annotated, Any, Union
 
 from pydantic import Field, TypeAdapter, ValidationError
 
+from schemas.cases_v1 import CASES_V1_MODELS
 from schemas.envelope import Envelope
 from schemas.events_v1 import V1_MODELS
 from schemas.upcasters import upcast
 
 # Every shipped model, every version, one tuple per module of event types.
 # Add a new module's tuple here; JSON Schema export and validation follow.
-ALL_MODELS: tuple[type[Envelope], ...] = (*V1_MODELS,)
+ALL_MODELS: tuple[type[Envelope], ...] = (*V1_MODELS, *CASES_V1_MODELS)
 
 
 def type_of(model: type[Envelope]) -> str:

@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from hallscore.bearer import parse_bearer  # noqa: F401  (re-exported: the first check of a request)
 from schemas.envelope import Envelope
 from schemas.registry import EVENT_TYPES, EventError, event_to_json, parse_event
-from schemas.topics import topic_for, unit_key
+from schemas.topics import DEVICE_FAMILIES, family_of, topic_for, unit_key
 
 RETRY_AFTER_S = 5
 
@@ -67,15 +68,6 @@ def make_item(index: int, event: Envelope) -> Item:
     return Item(index, event, body, hashlib.sha256(body).hexdigest())
 
 
-def parse_bearer(header: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, else None."""
-    if not header:
-        return None
-    scheme, _, token = header.strip().partition(" ")
-    token = token.strip()
-    return token if scheme.lower() == "bearer" and token else None
-
-
 def decode_body(body: bytes, max_batch: int) -> list[Any]:
     """The request's items: one JSON object, or a JSON array of 1..max_batch."""
     if not body.strip():
@@ -106,11 +98,32 @@ def raw_type(raw: Any) -> str:
     return t if t in EVENT_TYPES else "unknown"
 
 
+def device_type_error(type_: str) -> str | None:
+    """Why a device may not send this (valid) type, or None if it may."""
+    if family_of(type_) in DEVICE_FAMILIES:
+        return None
+    return (f"event type {type_!r} is written by the hallscore services (rectification), "
+            f"not accepted from devices; devices send {', '.join(sorted(DEVICE_FAMILIES))} events")
+
+
 def validate_items(raws: list[Any]) -> list[Item]:
-    """Parse every item; if ANY is invalid, one 422 naming each bad item and field."""
+    """Parse every item; if ANY is invalid, one 422 naming each bad item and field.
+
+    Events of service-only families (case.*, rectification.*) are refused
+    by their type: a unit's device must not close its own case."""
     items: list[Item] = []
     errors: list[dict[str, Any]] = []
     for i, raw in enumerate(raws):
+        type_ = raw_type(raw)
+        refused = device_type_error(type_) if type_ != "unknown" else None
+        if refused:  # before parsing: the type is the answer, not its payload's fields
+            errors.append({"index": i, "event_id": _raw_id(raw), "field": "type", "message": refused})
+            continue
+        if isinstance(raw, dict) and not isinstance(raw.get("type"), (str, type(None))):
+            # parse_event looks the type up in a dict: a list/object there is unhashable (500).
+            errors.append({"index": i, "event_id": _raw_id(raw), "field": "type",
+                           "message": f"type must be a string naming an event type, not {type(raw.get('type')).__name__}"})
+            continue
         try:
             items.append(make_item(i, parse_event(raw)))
         except EventError as e:

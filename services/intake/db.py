@@ -1,14 +1,15 @@
 """The intake SQLite file (data_dir/intake.sqlite): device tokens + event archive.
 
-One short-lived connection per operation: safe from any worker thread, and
-WAL lets readers (dedupe lookups, token checks) run beside a writer.
+Connections: hallscore.sqlite (one per operation, WAL, fsync per commit).
 """
 from __future__ import annotations
 
-import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+
+from hallscore import sqlite
+from hallscore.sqlite import connect
+
+__all__ = ["SCHEMA", "connect", "db_path", "init_db"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tokens (
@@ -38,19 +39,4 @@ def db_path(data_dir: Path) -> Path:
 
 
 def init_db(path: Path) -> None:
-    with connect(path) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")  # persistent: set once per file
-        conn.executescript(SCHEMA)
-
-
-@contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection whose `with` block is one transaction (commit or rollback)."""
-    conn = sqlite3.connect(str(path), timeout=10.0)
-    try:
-        # The archive is the system of record: fsync every commit.
-        conn.execute("PRAGMA synchronous=FULL")
-        with conn:
-            yield conn
-    finally:
-        conn.close()
+    sqlite.init_db(path, SCHEMA)

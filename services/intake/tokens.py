@@ -1,25 +1,18 @@
 """Device tokens: each scoped to one hall, stored only as a hash.
 
-Token text is ``hs_<token_id>_<secret>``. The id is public (it names the
-row and is what an operator revokes); the secret is 256 random bits of which
-only sha256 is stored, compared in constant time. A plain hash is enough
-here (no salt/KDF): the secret is random, not a password.
+Token text is ``hs_<token_id>_<secret>`` (format and hashing: hallscore.bearer).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
+from hallscore.bearer import hash_secret, mint, now_iso, secret_matches, split
 from schemas.envelope import CODE_PATTERN
 from services.intake.db import connect, init_db
 
 PREFIX = "hs"
-_TOKEN_RE = re.compile(r"^hs_([0-9a-f]{16})_([A-Za-z0-9_\-]{43})$")
 _CODE_RE = re.compile(CODE_PATTERN)
 
 
@@ -48,14 +41,6 @@ class TokenRecord:
         return self.revoked_at is None
 
 
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
 class TokenStore:
     def __init__(self, db_path: Path) -> None:
         self.db_path = Path(db_path)
@@ -66,22 +51,21 @@ class TokenStore:
         for name, value in (("hall", hall), ("device", device)):
             if not _CODE_RE.match(value or ""):
                 raise ValueError(f"{name} {value!r} is not a valid id (pattern {CODE_PATTERN})")
-        token_id = secrets.token_hex(8)
-        secret = secrets.token_urlsafe(32)  # 43 chars
+        token_id, secret, token = mint(PREFIX)
         with connect(self.db_path) as conn:
             conn.execute(
                 "INSERT INTO tokens (token_id, secret_hash, hall, device, note, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (token_id, _hash(secret), hall, device, note, _now()),
+                (token_id, hash_secret(secret), hall, device, note, now_iso()),
             )
-        return f"{PREFIX}_{token_id}_{secret}"
+        return token
 
     def revoke(self, token_id: str) -> bool:
         """Revoke a token; False if no active token has this id."""
         with connect(self.db_path) as conn:
             cur = conn.execute(
                 "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL",
-                (_now(), token_id),
+                (now_iso(), token_id),
             )
             return cur.rowcount == 1
 
@@ -95,10 +79,10 @@ class TokenStore:
 
     def verify(self, token: str | None) -> TokenInfo | None:
         """The token's hall and device, or None if malformed, unknown or revoked."""
-        m = _TOKEN_RE.match(token or "")
-        if m is None:
+        parts = split(PREFIX, token)
+        if parts is None:
             return None
-        token_id, secret = m.groups()
+        token_id, secret = parts
         with connect(self.db_path) as conn:
             row = conn.execute(
                 "SELECT secret_hash, hall, device, revoked_at FROM tokens WHERE token_id = ?",
@@ -107,6 +91,6 @@ class TokenStore:
         if row is None:
             return None
         stored, hall, device, revoked_at = row
-        if not hmac.compare_digest(_hash(secret), stored) or revoked_at is not None:
+        if not secret_matches(secret, stored) or revoked_at is not None:
             return None
         return TokenInfo(hall=hall, device=device, token_id=token_id)

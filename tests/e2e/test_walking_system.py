@@ -32,7 +32,8 @@ def _free_port() -> int:
 class Up:
     def __init__(self, data_dir: Path):
         self.data_dir = data_dir
-        self.ports = {k: _free_port() for k in ("broker", "intake", "ranking", "scoring-web", "scoring-metrics")}
+        self.ports = {k: _free_port() for k in ("broker", "intake", "ranking", "scoring-web", "scoring-metrics",
+                                                   "rectification")}
         self.proc: subprocess.Popen | None = None
         self.output: list[str] = []
 
@@ -154,6 +155,31 @@ def test_bad_event_and_foreign_token(system):
     other = next(w for w in issued.stdout.split() if w.startswith("hs_"))
     r = post(system, {**LATE, "event_id": "readme-foreign-0001"}, other)
     assert r.status_code == 403
+
+
+def test_bad_review_at_intake_opens_a_rectification_case(system):
+    rect = f"http://127.0.0.1:{system.ports['rectification']}"
+    issued = subprocess.run([sys.executable, "-m", "hallscore.cli", "user", "issue", "--role", "manager", "--hall", HALL,
+                             "--data-dir", str(system.data_dir)], capture_output=True, text=True)
+    assert issued.returncode == 0, issued.stderr
+    manager = {"Authorization": f"Bearer {issued.stdout.split()[0]}"}
+    cases = lambda: httpx.get(f"{rect}/v1/cases", params={"hall": HALL, "kind": "bad_review", "limit": 0},
+                              headers=manager, timeout=10).json()["count"]
+    t0 = time.monotonic()
+    while cases() < 300 and time.monotonic() - t0 < 60:  # the demo's 差评, consumed from hallscore.reviews
+        time.sleep(0.5)
+    demo = cases()
+    assert demo >= 300
+    bad = {**LATE, "event_id": "readme-bad-review-0001", "type": "review.submitted", "staff": "tx-rsj-02",
+           "payload": {"level": "非常不满意", "channel": "evaluator", "real_name": True}}
+    token = (system.data_dir / "demo-token.txt").read_text().strip()
+    t0 = time.monotonic()
+    assert post(system, bad, token).status_code == 200
+    while cases() == demo and time.monotonic() - t0 < 10:
+        time.sleep(0.05)
+    took = time.monotonic() - t0
+    print(f"\n[e2e] {demo} demo 差评 cases; a new 差评 became a case {took:.2f} s after the intake POST")
+    assert cases() == demo + 1 and took < 5
 
 
 def test_restart_with_the_same_data_folder_keeps_everything(system):

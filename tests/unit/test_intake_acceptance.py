@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -201,6 +202,20 @@ def test_invalid_item_rejects_whole_batch(env):
     [d] = r.json()["detail"]
     assert (d["index"], d["event_id"], d["field"]) == (1, "evt-00000002", "payload.direction")
     assert env.producer.sent == [] and env.archive.count() == 0
+
+
+def test_service_only_event_types_are_refused_from_devices(env):
+    examples = Path(__file__).resolve().parents[2] / "schemas" / "examples"
+    closing = json.loads((examples / "case.called_back.v1.json").read_text(encoding="utf-8"))
+    overdue = json.loads((examples / "rectification.overdue.v1.json").read_text(encoding="utf-8"))
+    for raw in (closing, overdue, {**closing, "payload": {"broken": True}}):
+        r = env.client.post("/v1/events", content=body([clock("evt-00000001"), {**raw, "hall": HALL}]))
+        assert r.status_code == 422, r.text
+        [d] = r.json()["detail"]
+        assert (d["index"], d["field"]) == (1, "type") and raw["type"] in d["message"]
+        assert "not accepted from devices" in d["message"]
+    assert env.producer.sent == [] and env.archive.count() == 0
+    assert acc.device_type_error("review.submitted") is None
 
 
 def test_other_hall_is_forbidden(env):
