@@ -42,6 +42,12 @@ def load_yaml_model(path: str | Path, model: type[BaseModel] | TypeAdapter, erro
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise error(f"{path}: cannot read: {exc}") from None
+    return parse_yaml_model(text, path, model, error)
+
+
+def parse_yaml_model(text: str, path: str | Path, model: type[BaseModel] | TypeAdapter,
+                     error: type[DataFileError] = DataFileError) -> Any:
+    """load_yaml_model for text already read (an upload); `path` names it in errors."""
     try:
         data = yaml.safe_load(text)
         root = yaml.compose(text, Loader=yaml.SafeLoader)

@@ -7,12 +7,12 @@ cap cuts never depends on arrival order.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from hallscore.core.facts import Occurrence, derived_facts
 from hallscore.core.ledger import LedgerLine
-from hallscore.core.periods import SHANGHAI, IsoWeek
+from hallscore.core.periods import SHANGHAI, local
 from hallscore.core.rubric import Category, Checklist, Item, Rubric
 from hallscore.core.schedule import Schedule
 from hallscore.core.unit_period import UnitPeriod, parse_local
@@ -30,26 +30,58 @@ class _Hit:
     condition_met: bool = True
 
 
+def _monday(at: datetime) -> date:
+    """IsoWeek.of(at).monday: the Monday of the Shanghai day of `at`."""
+    day = local(at).date()
+    return day - timedelta(days=day.weekday())
+
+
 def _line(state: UnitPeriod, rubric_version: str, o: Occurrence, rule_id: str, category: str, kind: str,
           points: Decimal, status: str) -> LedgerLine:
     return LedgerLine(rubric_version, rule_id, o.source, state.hall, state.unit, o.staff, category, kind,  # type: ignore[arg-type]
-                      points, status, IsoWeek.of(o.at).monday, o.at, o.detail, state.revision,  # type: ignore[arg-type]
+                      points, status, _monday(o.at), o.at, o.detail, state.revision,  # type: ignore[arg-type]
                       state.period)
+
+
+# id(rubric) -> (rubric, {fact: [(category, item)]}, {rule id: (category, item, amount)}): the
+# rubric's lookups as dicts, built once per rubric (the rubric is kept so a reused id never matches).
+_INDEX: dict[int, tuple] = {}
+
+
+def _index(rubric: Rubric) -> tuple[dict, dict]:
+    hit = _INDEX.get(id(rubric))
+    if hit is None or hit[0] is not rubric:
+        by_fact: dict[str, list[tuple[Category, Item]]] = {}
+        rules: dict[str, tuple[Category, Item, Decimal | None]] = {}
+        for c in rubric.categories:
+            for i in c.items:
+                for f in i.facts:
+                    lst = by_fact.setdefault(f, [])
+                    if not lst or lst[-1][1] is not i:
+                        lst.append((c, i))
+                rules.setdefault(i.id, (c, i, i.per_occurrence))
+                for v in i.variants:
+                    rules.setdefault(v.id, (c, i, v.per_occurrence))
+        if len(_INDEX) > 1000:
+            _INDEX.clear()
+        hit = _INDEX[id(rubric)] = (rubric, by_fact, rules)
+    return hit[1], hit[2]
 
 
 def _deduction_hits(state: UnitPeriod, rubric: Rubric, occurrences: list[Occurrence]) -> list[_Hit]:
     hits: list[_Hit] = []
     share = Decimal(len(state.dissatisfied)) / Decimal(max(state.reviews, 1))
+    by_fact, rules = _index(rubric)
     for o in occurrences:
         if o.kind == "finding":
-            found = rubric.deduction_rule(o.rule_id)
+            found = rules.get(o.rule_id)
             if found is None:
                 hits.append(_Hit(o, None, None, o.rule_id, None))
             else:
                 cat, item, amount = found
                 hits.append(_Hit(o, cat, item, o.rule_id, amount if item.scoring == "per_occurrence" else None))
             continue
-        for cat, item in rubric.items_for_fact(o.kind):
+        for cat, item in by_fact.get(o.kind, ()):
             met = True
             if item.condition is not None:
                 limit = item.condition.dissatisfied_share_above

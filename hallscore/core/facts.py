@@ -15,8 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from hallscore.core import workdays
-from hallscore.core.periods import SHANGHAI
-from hallscore.core.schedule import Schedule, minutes_between
+from hallscore.core.periods import SHANGHAI, period_range
+from hallscore.core.schedule import Schedule
 from hallscore.core.unit_period import UnitPeriod, parse_local
 
 
@@ -35,26 +35,42 @@ class Occurrence:
         return dataclasses.replace(self, detail=detail)
 
 
+def _micros(t, whole_seconds: bool = False) -> int:
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + (0 if whole_seconds else t.microsecond)
+
+
+_MINUTE = 60_000_000
+
+
 def _punch_facts(state: UnitPeriod, schedule: Schedule) -> list[Occurrence]:
     out: list[Occurrence] = []
+    days: dict[str, dict | None] = {}  # day -> {session name: session}, None on a day off
+    grace = schedule.grace_minutes
     for key, entry in state.punches.items():
         staff, day_s, session_name = key.split("|")
-        day = date.fromisoformat(day_s)
-        if not workdays.is_workday(day):
-            continue
-        session = next((s for s in schedule.sessions(day) if s.name == session_name), None)
+        if day_s not in days:
+            day = date.fromisoformat(day_s)
+            by_name: dict | None = None
+            if workdays.is_workday(day):
+                by_name = {}
+                for s in schedule.sessions(day):
+                    by_name.setdefault(s.name, s)
+            days[day_s] = by_name
+        by_name = days[day_s]
+        session = by_name.get(session_name) if by_name is not None else None
         if session is None:
             continue
         if "in" in entry:
             at = parse_local(entry["in"][0])
-            late = minutes_between(session.start, at.time().replace(microsecond=0))
-            if late > schedule.grace_minutes:
+            # whole minutes, truncated toward zero (schedule.minutes_between)
+            late = int((_micros(at, True) - _micros(session.start)) / _MINUTE)
+            if late > grace:
                 out.append(Occurrence("late_arrival", entry["in"][1], staff, at,
                                       detail=f"迟到 {late} 分钟（{session.start:%H:%M} 上班，{at:%H:%M} 签到）"))
         if "out" in entry:
             at = parse_local(entry["out"][0])
-            early = minutes_between(at.time().replace(microsecond=0), session.end)
-            if early > schedule.grace_minutes:
+            early = int((_micros(session.end) - _micros(at, True)) / _MINUTE)
+            if early > grace:
                 out.append(Occurrence("early_leave", entry["out"][1], staff, at,
                                       detail=f"早退 {early} 分钟（{session.end:%H:%M} 下班，{at:%H:%M} 签退）"))
     return out
@@ -62,17 +78,20 @@ def _punch_facts(state: UnitPeriod, schedule: Schedule) -> list[Occurrence]:
 
 def _absences(state: UnitPeriod, schedule: Schedule, roster: tuple[str, ...]) -> list[Occurrence]:
     """旷工半天: a rostered staff member with neither a punch nor a leave in a
-    working session that ended before the latest event of the period."""
+    working session that ended before the latest event of the period.
+
+    Only days on which the unit's attendance device reported at least one
+    punch are judged: a day with no punch at all is a device or data outage,
+    and nobody is marked absent for the hall's own silence."""
     if not roster or not state.horizon:
         return []
-    from hallscore.core.periods import period_range
-
+    reporting = {key.split("|", 2)[1] for key in state.punches}
     horizon = parse_local(state.horizon)
     first, last = period_range(state.period)
     out: list[Occurrence] = []
     day = first
     while day <= min(last, horizon.date()):
-        if workdays.is_workday(day):
+        if day.isoformat() in reporting and workdays.is_workday(day):
             for s in schedule.sessions(day):
                 start = datetime.combine(day, s.start, tzinfo=SHANGHAI)
                 end = datetime.combine(day, s.end, tzinfo=SHANGHAI)

@@ -15,7 +15,7 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
-from hallscore.core.datafile import DataFileError, load_yaml_model
+from hallscore.core.datafile import DataFileError, load_yaml_model, parse_yaml_model
 
 # Facts the core derives from events (hallscore.core.unit_week / evaluate).
 FactKind = Literal[
@@ -322,6 +322,11 @@ class RubricError(DataFileError):
 
 def load_any_rubric(path: str | Path) -> Rubric | Checklist | KpiRubric:
     return load_yaml_model(path, _ANY, RubricError)
+
+
+def parse_any_rubric(text: str, name: str = "rubric.yaml") -> Rubric | Checklist | KpiRubric:
+    """A rubric from YAML text (an upload); errors name `name`, the line and the field."""
+    return parse_yaml_model(text, name, _ANY, RubricError)
 
 
 def load_rubric(path: str | Path) -> Rubric:

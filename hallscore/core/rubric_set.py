@@ -6,6 +6,12 @@ by name) and is in effect on the event's day. An entry that names a rule
 owns the rule id — an assessment or a checklist — or, if none does, to the
 hall's first assessment rubric, which keeps it as `unknown_rule` so nobody's
 entry disappears.
+
+Several versions of the SAME rubric id may be in force on the same days
+(blue/green: a corrected rubric is scored beside the one the bulletins use
+until a manager activates it, docs/replay.md). Each version is scored on its
+own ledger key, so a rule entry goes to every version of the id that owns
+it. Rubrics with different ids must never share a rule id.
 """
 from __future__ import annotations
 
@@ -34,8 +40,9 @@ class RubricSet:
         assessments = [r for r in active if isinstance(r, Rubric)]
         if event.type in RULE_EVENTS:
             rule_id = event.payload.rule_id
-            owners = [r for r in active if r.owns(rule_id)]
-            return owners[:1] or assessments[:1]
+            owners = [r for r in active if r.owns(rule_id)] or assessments
+            # every version of the owning id (different ids never share a rule id)
+            return [r for r in owners if r.id == owners[0].id] if owners else []
         return assessments
 
     def assessments(self) -> list[Rubric]:
@@ -46,26 +53,18 @@ class RubricSet:
 
 
 def check_set(rubrics: list[Rubric | Checklist | KpiRubric]) -> None:
-    """Refuse a set where scoring would be ambiguous."""
+    """Refuse a set where scoring would be ambiguous. Versions of one id may
+    overlap in time (each is scored on its own ledger key)."""
     versions = [r.rubric_version for r in rubrics]
     dupes = sorted({v for v in versions if versions.count(v) > 1})
     if dupes:
         raise RubricError(f"the same rubric version in two files: {', '.join(dupes)}")
     for i, a in enumerate(rubrics):
         for b in rubrics[i + 1:]:
-            if a.id == b.id and _overlap(a, b):
-                raise RubricError(f"{a.rubric_version} and {b.rubric_version} are both in effect on the same days; "
-                                  "end the older one with effective_to")
             if a.id != b.id:
                 shared = set(a.rule_ids()) & set(b.rule_ids())
                 if shared:
                     raise RubricError(f"{a.rubric_version} and {b.rubric_version} share rule ids: {', '.join(sorted(shared)[:5])}")
-
-
-def _overlap(a, b) -> bool:
-    a_end = a.effective_to or date.max
-    b_end = b.effective_to or date.max
-    return a.effective_from <= b_end and b.effective_from <= a_end
 
 
 def load_rubric_set(paths: list[Path]) -> RubricSet:

@@ -10,10 +10,10 @@ so faust can keep it in a table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from hallscore.core.periods import local, period_label
-from hallscore.core.schedule import Schedule, session_of
+from hallscore.core.schedule import Schedule, _midpoint
 from schemas.envelope import Envelope
 from schemas.events_v1 import DISSATISFIED_LEVELS
 
@@ -68,12 +68,28 @@ class UnitPeriod:
         if event.event_id in self.seen:
             return False
         self.seen.add(event.event_id)
-        at = local(event.occurred_at).isoformat()
-        self.horizon = max(self.horizon, at)
+        lt = local(event.occurred_at)
+        at = lt.isoformat()
+        if at > self.horizon:
+            self.horizon = at
         p = getattr(event, "payload", None)
         t = event.type
         if t == "attendance.clock":
-            self._punch(event, schedule)
+            self._punch(event, schedule, lt, at)
+        elif t == "review.submitted":
+            self.reviews += 1
+            if p.transaction_id:
+                self.reviewed.add(p.transaction_id)
+            if p.level in DISSATISFIED_LEVELS:
+                self.dissatisfied[event.event_id] = {"staff": event.staff or "", "at": at, "level": p.level}
+            if not p.invited:
+                self._fact(event, "review_not_invited", at, detail="办结后未主动邀请评价")
+        elif t == "transaction.completed":
+            held = self.transactions.get(p.transaction_id)
+            # A transaction reported twice under two event ids: keep the
+            # earliest report (ties by id), whatever the arrival order.
+            if held is None or (at, event.event_id) < (held["at"], held["event"]):
+                self.transactions[p.transaction_id] = {"event": event.event_id, "staff": event.staff or "", "at": at}
         elif t == "attendance.leave":
             self.leaves.setdefault(event.staff, []).append(
                 [local(p.starts_at).isoformat(), local(p.ends_at).isoformat(), event.event_id])
@@ -84,21 +100,6 @@ class UnitPeriod:
         elif t == "attendance.temporary_absence":
             if not p.sign_displayed:
                 self._fact(event, "unsigned_absence", at, detail=f"暂离 {p.minutes} 分钟未放暂离牌")
-        elif t == "review.submitted":
-            self.reviews += 1
-            if p.transaction_id:
-                self.reviewed.add(p.transaction_id)
-            if p.level in DISSATISFIED_LEVELS:
-                self.dissatisfied[event.event_id] = {"staff": event.staff or "", "at": at, "level": p.level}
-            if not p.invited:
-                self._fact(event, "review_not_invited", at, detail="办结后未主动邀请评价")
-        elif t == "transaction.completed":
-            mine = {"event": event.event_id, "staff": event.staff or "", "at": at}
-            held = self.transactions.get(p.transaction_id)
-            # A transaction reported twice under two event ids: keep the
-            # earliest report (ties by id), whatever the arrival order.
-            if held is None or (at, event.event_id) < (held["at"], held["event"]):
-                self.transactions[p.transaction_id] = mine
         elif t == "complaint.outcome":
             if p.substantiated:
                 self._fact(event, "complaint_substantiated", at, detail=f"投诉 {p.complaint_id} 属实 {p.note}".strip())
@@ -117,13 +118,13 @@ class UnitPeriod:
         self.facts[key] = {"kind": kind, "source": event.event_id, "staff": event.staff or "", "at": at,
                            "count": count, "rule_id": rule_id, "points": points, "detail": detail}
 
-    def _punch(self, event: Envelope, schedule: Schedule) -> None:
-        slot = session_of(schedule, event.occurred_at)
+    def _punch(self, event: Envelope, schedule: Schedule, lt: datetime, at: str) -> None:
+        slot = _slot(schedule, lt)
         if slot is None:
             return
-        key = f"{event.staff}|{slot.day.isoformat()}|{slot.session.name}"
+        key = f"{event.staff}|{slot}"
         entry = self.punches.setdefault(key, {})
-        mine = [local(event.occurred_at).isoformat(), event.event_id]
+        mine = [at, event.event_id]
         d = event.payload.direction
         held = entry.get(d)
         # Ties broken by event id so the result never depends on order.
@@ -155,3 +156,30 @@ def _rule_event_detail(event: Envelope) -> str:
 
 def parse_local(iso: str) -> datetime:
     return datetime.fromisoformat(iso)
+
+
+# (id(schedule), day) -> (schedule, ((midpoint, "YYYY-MM-DD|session"), ...), last "YYYY-MM-DD|session").
+# The same answer as schedule.session_of, computed once per hall and day: the
+# fold meets the same few days thousands of times (a replay folds millions of
+# punches). The schedule is kept in the value so a reused id() never matches.
+_SLOTS: dict[tuple[int, date], tuple] = {}
+
+
+def _slot(schedule: Schedule, lt: datetime) -> str | None:
+    """"YYYY-MM-DD|session" of a punch at local time lt (schedule.session_of)."""
+    day = lt.date()
+    hit = _SLOTS.get((id(schedule), day))
+    if hit is None or hit[0] is not schedule:
+        sessions = schedule.sessions(day)
+        tag = [f"{day.isoformat()}|{s.name}" for s in sessions]
+        bounds = tuple((_midpoint(a.end, b.start), tag[i]) for i, (a, b) in enumerate(zip(sessions, sessions[1:])))
+        if len(_SLOTS) > 50_000:
+            _SLOTS.clear()
+        hit = _SLOTS[(id(schedule), day)] = (schedule, bounds, tag[-1] if tag else None)
+    if hit[2] is None:
+        return None
+    wall = lt.time()
+    for mid, tag in hit[1]:
+        if wall < mid:
+            return tag
+    return hit[2]

@@ -201,6 +201,19 @@ class ChdbStore(Store):
         rows = [tuple(f(v) for f, v in zip(convs, row)) for row in doc.get("data", [])]
         return [m["name"] for m in meta], rows
 
+    def query_columns(self, sql: str, params: Params = None) -> list[list]:
+        """Arrow from chDB, converted column-wise in C++ (~0.1 us a value)."""
+        import pyarrow as pa
+
+        sql = substitute(sql, params)
+        with self._lock:
+            res = self._run(sql, "ArrowStream")
+            data = res.bytes() if hasattr(res, "bytes") else bytes(res)
+        if not data:
+            return []
+        table = pa.ipc.open_stream(data).read_all()
+        return [col.to_pylist() for col in table.columns]
+
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> int:
         head = insert_head(table, columns)
         n, batch = 0, []

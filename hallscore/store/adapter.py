@@ -93,6 +93,13 @@ class Store(ABC):
         """Run a SELECT; return rows as tuples."""
         return self.query_with_names(sql, params)[1]
 
+    def query_columns(self, sql: str, params: Params = None) -> list[list]:
+        """Run a SELECT of String and integer columns; return one list per column
+        (str / int values). The bulk path (a replay reads millions of rows): no
+        per-value conversion, so use it only for String and (U)Int columns."""
+        names, rows = self.query_with_names(sql, params)
+        return [list(col) for col in zip(*rows)] if rows else [[] for _ in names]
+
     def query_dicts(self, sql: str, params: Params = None) -> list[dict]:
         """Run a SELECT; return rows as ``{column: value}`` dicts."""
         names, rows = self.query_with_names(sql, params)
@@ -174,6 +181,11 @@ class ServerStore(Store):
         with self._lock:
             rows, types = self._call(self._client.execute, sql, params, with_column_types=True)
         return [name for name, _ in types], [tuple(r) for r in rows]
+
+    def query_columns(self, sql: str, params: Params = None) -> list[list]:
+        with self._lock:
+            cols, types = self._call(self._client.execute, sql, params, columnar=True, with_column_types=True)
+        return [list(c) for c in cols] if cols else [[] for _ in types]
 
     def insert(self, table: str, columns: Sequence[str], rows: Sequence[Sequence]) -> int:
         head = insert_head(table, columns)

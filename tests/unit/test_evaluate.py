@@ -131,3 +131,9 @@ def test_review_summary_shares():
     s = review_summary(fold(txs + reviews))
     assert (s.transactions, s.reviews) == (4, 3)
     assert (s.coverage, s.invited_share, s.dissatisfied_share) == (Decimal("0.75"), Decimal("0.6667"), Decimal("0.3333"))
+
+
+def test_no_absence_on_a_day_the_attendance_device_sent_nothing():
+    # Only an inspection entry late on Monday: no punch at all that day.
+    lines = evaluate(fold([finding("2026-11-16T18:00:00+08:00", "tongxu.5.2")]), RUBRIC, SCHEDULE, roster=("s1", "s2"))
+    assert [l.rule_id for l in lines] == ["tongxu.5.2"]

@@ -1,0 +1,1 @@
+"""hallscore replay engine: archive -> pure fold -> projection (docs/replay.md)."""
