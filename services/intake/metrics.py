@@ -7,6 +7,8 @@ from typing import Iterable
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 OUTCOMES = ("accepted", "duplicate", "rejected")
+REJECT_REASONS = ("malformed", "too_many", "invalid", "service_only_type", "wrong_hall", "conflict_in_request",
+                  "id_reused", "batch_refused")
 
 
 class IntakeMetrics:
@@ -22,6 +24,18 @@ class IntakeMetrics:
             "hallscore_intake_requests", "POST /v1/events answers, by HTTP status.",
             ["status"], registry=self.registry,
         )
+        self.rejected = Counter(
+            "hallscore_intake_rejected_events",
+            "Events refused, by type and reason (malformed|too_many|invalid|service_only_type|wrong_hall|"
+            "conflict_in_request|id_reused|batch_refused: valid, refused with its request). "
+            "Request-level refusals (malformed, too_many) count once with type 'unknown'.",
+            ["type", "reason"], registry=self.registry,
+        )
+        self.republished = Counter(
+            "hallscore_intake_republished_events",
+            "Archived events published again onto a broker that came back empty (recovery.py).",
+            registry=self.registry,
+        )
         self.publish_seconds = Histogram(
             "hallscore_intake_publish_seconds", "Publishing one request's new events until every ack (or failure).",
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
@@ -32,6 +46,11 @@ class IntakeMetrics:
         assert outcome in OUTCOMES
         for type_, n in Tally(types).items():
             self.events.labels(type=type_, outcome=outcome).inc(n)
+
+    def count_rejected(self, types: Iterable[str], reason: str) -> None:
+        assert reason in REJECT_REASONS, reason
+        for type_, n in Tally(types).items():
+            self.rejected.labels(type=type_, reason=reason).inc(n)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

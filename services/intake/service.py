@@ -20,6 +20,7 @@ from services.intake.acceptance import (
 )
 from services.intake.archive import Archive
 from services.intake.metrics import IntakeMetrics
+from services.intake.recovery import BrokerWatch
 from services.intake.settings import IntakeSettings
 from services.intake.tokens import TokenInfo, TokenStore
 
@@ -61,6 +62,11 @@ class InFlight:
             self._ids |= ids
             return True
 
+    def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until no request is publishing (True) or timeout_s passed (False)."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._ids, timeout_s)
+
     def release(self, ids: set[str]) -> None:
         with self._cond:
             self._ids -= ids
@@ -80,6 +86,28 @@ class IntakeService:
         # False after a failed publish: the broker may have restarted empty
         # (Tansu), so topics are ensured again before the next publish.
         self._topics_ok = True
+        self._recover_lock = threading.Lock()
+        self.watch: BrokerWatch | None = None
+
+    def start_watch(self) -> None:
+        """Republish the archive whenever the broker comes back empty (see recovery.py)."""
+        self.watch = BrokerWatch(self.settings.kafka_bootstrap, broker_reachable, self.recover,
+                                 self.settings.broker_watch_interval_s).start()
+
+    def recover(self) -> int:
+        """The broker restarted: topics again, then every archived event again (in order)."""
+        with self._recover_lock:
+            self._restore_topics()
+            # Requests publishing right now finish (and archive) first; later ones go to
+            # the new broker themselves. Either way each event lands at least once.
+            self.inflight.wait_idle(self.settings.publish_timeout_s * 2)
+            try:
+                n = self.republish()
+            except PublishError:
+                self._topics_ok = False
+                raise
+            self.metrics.republished.inc(n)
+            return n
 
     def authenticate(self, authorization: str | None) -> TokenInfo:
         info = self.tokens.verify(parse_bearer(authorization))
@@ -90,13 +118,21 @@ class IntakeService:
 
     def submit(self, who: TokenInfo, body: bytes) -> dict[str, Any]:
         """Accept one request from a verified device; the 200 body, or raises Rejection."""
-        raws = decode_body(body, self.settings.max_batch)
+        try:
+            raws = decode_body(body, self.settings.max_batch)
+        except Rejection as r:
+            self.metrics.count_rejected(["unknown"], "too_many" if r.status == 413 else "malformed")
+            raise
+        stage = "invalid"
         try:
             items = validate_items(raws)
+            stage = "wrong_hall"
             check_scope(items, who.hall)
+            stage = "conflict_in_request"
             check_request_conflicts(items)
-        except Rejection:
+        except Rejection as r:
             self.metrics.count_events(map(raw_type, raws), "rejected")
+            self._count_rejected(raws, r, stage)
             raise
         ids = {it.event_id for it in items}
         if not self.inflight.claim(ids, self.settings.publish_timeout_s):
@@ -110,6 +146,7 @@ class IntakeService:
                 plan = classify(items, known)
             except Rejection:
                 self.metrics.count_events((it.type for it in items), "rejected")
+                self.metrics.count_rejected((it.type for it in items), "id_reused")
                 raise
             if plan.new:
                 self._publish(records_for(plan.new))
@@ -124,6 +161,22 @@ class IntakeService:
         self.metrics.count_events((it.type for it in plan.new), "accepted")
         self.metrics.count_events((it.type for it in items if id(it) not in new_ids), "duplicate")
         return plan.response()
+
+    def _count_rejected(self, raws: list[Any], r: Rejection, stage: str) -> None:
+        """Per raw item of a refused request: its type and why (a valid item of a request refused
+        for another item's error counts as batch_refused: nothing of the request was accepted)."""
+        reasons: dict[int, str] = {}
+        if stage == "invalid" and isinstance(r.detail, list):
+            for err in r.detail:
+                if isinstance(err, dict) and isinstance(err.get("index"), int):
+                    service_only = err.get("field") == "type" and "not accepted from devices" in str(err.get("message"))
+                    reasons.setdefault(err["index"], "service_only_type" if service_only else "invalid")
+        by_reason: dict[str, list[str]] = {}
+        default = "batch_refused" if reasons else stage  # a valid item refused with its request
+        for i, raw in enumerate(raws):
+            by_reason.setdefault(reasons.get(i, default), []).append(raw_type(raw))
+        for reason, types in by_reason.items():
+            self.metrics.count_rejected(types, reason)
 
     def _publish(self, records: list[tuple[str, bytes, bytes]]) -> None:
         if not self._topics_ok:
@@ -161,10 +214,15 @@ class IntakeService:
         return done
 
     def health(self) -> dict[str, Any]:
-        return {"status": "ok", "broker_reachable": broker_reachable(self.settings.kafka_bootstrap),
-                "last_publish_ok": self._topics_ok}
+        h = {"status": "ok", "broker_reachable": broker_reachable(self.settings.kafka_bootstrap),
+             "last_publish_ok": self._topics_ok}
+        if self.watch is not None:
+            h["broker_recoveries"] = self.watch.recoveries
+        return h
 
     def close(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
         try:
             self.producer.close(timeout=5)
         except Exception:
@@ -188,4 +246,6 @@ def open_service(settings: IntakeSettings, metrics: IntakeMetrics,
         except BaseException:
             svc.close()
             raise
+    if settings.watch_broker:
+        svc.start_watch()
     return svc

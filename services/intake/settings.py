@@ -23,6 +23,15 @@ class IntakeSettings(BaseSettings):
     # The embedded default sets this True: its in-memory broker keeps nothing
     # across restarts, so the archive is replayed into it on every start.
     republish_on_start: bool = False
+    # Republish the archive when the broker comes back after an outage or
+    # restarted empty (services/intake/recovery.py). None: same as
+    # republish_on_start (on in the embedded default, off for Apache Kafka).
+    republish_on_recovery: bool | None = None
+    broker_watch_interval_s: float = Field(default=1.0, gt=0, le=60)
+
+    @property
+    def watch_broker(self) -> bool:
+        return self.republish_on_start if self.republish_on_recovery is None else self.republish_on_recovery
     publish_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
     @property
