@@ -39,6 +39,14 @@ def ranking() -> None:
 
 
 @app.command()
+def rectification() -> None:
+    """Run the rectification service: cases, 差评, complaints (env: HALLSCORE_KAFKA_BOOTSTRAP, HALLSCORE_DATA_DIR, HALLSCORE_PORT=8103)."""
+    from services.rectification.main import main
+
+    sys.exit(main())
+
+
+@app.command()
 def up(
     data_dir: Path = DATA_DIR,
     broker_port: int = typer.Option(19092, envvar="HALLSCORE_BROKER_PORT"),
@@ -46,13 +54,15 @@ def up(
     ranking_port: int = typer.Option(8101, envvar="HALLSCORE_RANKING_PORT"),
     scoring_web_port: int = typer.Option(6066, envvar="HALLSCORE_SCORING_WEB_PORT"),
     scoring_metrics_port: int = typer.Option(8102, envvar="HALLSCORE_SCORING_METRICS_PORT"),
+    rectification_port: int = typer.Option(8103, envvar="HALLSCORE_RECTIFICATION_PORT"),
     demo: bool = typer.Option(True, help="Load the demo county hall on first start."),
 ) -> None:
     """Run the whole system on this machine (embedded broker + chDB), with demo data."""
     from hallscore.embedded import EmbeddedSystem, Ports
     from hallscore.up import bring_up
 
-    system = EmbeddedSystem(data_dir.resolve(), Ports(broker_port, intake_port, ranking_port, scoring_web_port, scoring_metrics_port))
+    system = EmbeddedSystem(data_dir.resolve(), Ports(broker_port, intake_port, ranking_port, scoring_web_port, scoring_metrics_port,
+                                                      rectification=rectification_port))
     sys.exit(bring_up(system, demo=demo))
 
 
@@ -112,6 +122,35 @@ def _mount_token_app() -> None:
 
 
 _mount_token_app()
+
+
+def _mount_rectification_apps() -> None:
+    from services.rectification.cli import calendar_app, user_app
+
+    app.add_typer(user_app, name="user", help="User tokens for the rectification API (issue / revoke / list).")
+    app.add_typer(calendar_app, name="calendar", help="Holiday schedules for working-day deadlines (check / set / show).")
+
+
+_mount_rectification_apps()
+
+
+def _mount_replay_apps() -> None:
+    from hallscore.replay.cli import activate_cmd, replay_app
+
+    app.add_typer(replay_app, name="replay", help="Recompute scores under a rubric from the event archive; diff; resume.")
+    rubric_app.command("activate")(activate_cmd)
+
+
+_mount_replay_apps()
+
+
+def _mount_bulletin_app() -> None:
+    from services.ranking.cli import bulletin_app
+
+    app.add_typer(bulletin_app, name="bulletin", help="周通报: publish, export; annual components (calls the ranking service).")
+
+
+_mount_bulletin_app()
 
 if __name__ == "__main__":
     app()

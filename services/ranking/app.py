@@ -7,10 +7,13 @@ JSON routes (money as strings with two decimals, see report.py):
   GET /v1/halls/{hall}/weeks/{week}/units/{unit}      one unit's week, every ledger line
   (?rubric_version= on the last two reads another loaded rubric version, for audit)
 HTML: /, /halls/{hall}, /halls/{hall}/weeks/{week}, /halls/{hall}/weeks/{week}/units/{unit}
+Months, quarters (awards), years, tiers and counties: routes_periods.py; publishing,
+restatements, xlsx, annual components: routes_bulletin.py; dashboard: routes_dashboard.py.
 Ops:  /healthz (503 when the store does not answer), /metrics
 
-Errors: unknown hall/unit/rubric version -> 404; malformed week -> 422 naming `week`;
-store unreachable -> 503. JSON under /v1 and /healthz, an HTML page elsewhere.
+Errors: unknown hall/unit/tier/county/rubric version -> 404; malformed week/month/quarter/
+year -> 422 naming it; publishing a published week -> 409; store unreachable -> 503.
+JSON under /v1 and /healthz, an HTML page elsewhere.
 """
 from __future__ import annotations
 
@@ -26,10 +29,12 @@ from hallscore.core.schedule import load_halls
 from hallscore.store.adapter import Store, StoreError, StoreUnavailable, open_store
 from hallscore.store.schema import ensure_schema
 
-from . import pages
+from . import admin, aggregates, pages, routes_bulletin, routes_dashboard, routes_periods
+from .bulletin import Bulletins
 from .metrics import Metrics
 from .projector import Projector
-from .report import BadInput, Catalog, NotFound, RankingService
+from .report import BadInput, Catalog, Conflict, NotFound, RankingService
+from .seed_lines import SeedIndex
 from .settings import RankingSettings
 
 log = logging.getLogger(__name__)
@@ -40,7 +45,8 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
     projector are opened in the lifespan. A given `store` is used and left open."""
     catalog = Catalog(settings.rubric_file)
     halls_config = load_halls(settings.halls_file)
-    state = SimpleNamespace(store=None, service=None, projector=None)
+    seeds = SeedIndex(settings.seeds_dir)
+    state = SimpleNamespace(store=None, service=None, bulletins=None, projector=None)
     metrics = Metrics(lambda: state.projector)
 
     @asynccontextmanager
@@ -48,7 +54,9 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
         s = store if store is not None else open_store(settings.clickhouse_url)
         try:
             ensure_schema(s)
-            state.store, state.service = s, RankingService(s, catalog, halls_config)
+            aggregates.backfill(s)
+            state.store, state.service = s, RankingService(s, catalog, halls_config, seeds)
+            state.bulletins = Bulletins(state.service)
             if settings.projector:
                 state.projector = Projector(
                     s, settings.kafka_bootstrap, group=settings.projector_group,
@@ -69,7 +77,7 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
             return fn(*args)
 
     def wants_html(request: Request) -> bool:
-        return not request.url.path.startswith(("/v1/", "/healthz", "/metrics"))
+        return not request.url.path.startswith(("/v1/", "/healthz", "/metrics", "/static/"))
 
     def error(request: Request, status: int, detail, text: str):
         if wants_html(request):
@@ -79,6 +87,10 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound):
         return error(request, 404, str(exc), str(exc))
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, exc: Conflict):
+        return error(request, 409, str(exc), str(exc))
 
     @app.exception_handler(BadInput)
     async def _bad_input(request: Request, exc: BadInput):
@@ -121,7 +133,7 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
 
     @app.get("/halls/{hall}", response_class=HTMLResponse)
     def hall_page(hall: str):
-        return pages.hall_page(timed("weeks", state.service.weeks, hall))
+        return pages.hall_page(timed("weeks", state.service.weeks, hall), state.bulletins.published_weeks(hall))
 
     @app.get("/halls/{hall}/weeks/{week}", response_class=HTMLResponse)
     def ranking_page(hall: str, week: str, rubric_version: str | None = None):
@@ -131,6 +143,11 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
     def unit_page(hall: str, week: str, unit: str, rubric_version: str | None = None):
         return pages.unit_page(timed("unit_week", state.service.unit_week, hall, week, unit,
                                      rubric_version))
+
+    app.include_router(routes_periods.router)
+    app.include_router(routes_bulletin.router)
+    app.include_router(routes_dashboard.router)
+    admin.install(app, settings, catalog, state)  # /v1/admin: replays, activation (docs/replay.md)
 
     # -- ops --------------------------------------------------------------------------
     @app.get("/healthz")

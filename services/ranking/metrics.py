@@ -43,6 +43,12 @@ class _ProjectorCollector(Collector):
         if s["lag"] is not None:
             yield GaugeMetricFamily("hallscore_projector_lag_records",
                                     "Records behind the fetch high-water marks", value=s["lag"])
+        per_tp = GaugeMetricFamily("hallscore_projector_consumer_lag",
+                                   "Records behind the fetch high-water mark, per assigned topic and partition",
+                                   labels=["topic", "partition"])
+        for (topic, partition), n in sorted(p.partition_lag().items()):
+            per_tp.add_metric([topic, str(partition)], n)
+        yield per_tp
         yield GaugeMetricFamily("hallscore_projector_caught_up", "1 when lag is 0",
                                 value=1 if s["caught_up"] else 0)
 

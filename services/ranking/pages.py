@@ -3,6 +3,7 @@ every path segment of a link through urllib.parse.quote."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from html import escape
 from urllib.parse import quote
 
@@ -18,7 +19,8 @@ EVENT = {"attendance.clock": "考勤打卡", "attendance.leave": "请假/外勤"
 _CSS = """body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse}
 th,td{border:1px solid #999;padding:.3em .6em;vertical-align:top}th{background:#eee}
 td.num{text-align:right}.veto{color:#b00;font-weight:bold}.muted{color:#777}
-pre{white-space:pre-wrap;margin:0;font-size:.9em}"""
+pre{white-space:pre-wrap;margin:0;font-size:.9em}.up{color:#080}.down{color:#b00}
+nav.links a{margin-right:1em}"""
 
 
 def _e(value) -> str:
@@ -53,17 +55,49 @@ def index_page(halls: list[dict]) -> str:
     return page("政务服务大厅 周通报", f"<ul>{items}</ul>")
 
 
-def hall_page(report: dict) -> str:
+def hall_page(report: dict, published: dict | None = None) -> str:
     hall = _q(report["hall"])
+    published = published or {}
     items = "".join(f'<li><a href="/halls/{hall}/weeks/{_q(w["week"])}">{_e(w["week"])}</a> '
-                    f'（{_e(w["monday"])} 至 {_e(w["sunday"])}）</li>' for w in report["weeks"])
-    return page(f"{report['hall_name']} 各周通报", f"<ul>{items}</ul>" if items else "<p>尚无数据。</p>",
-                ("/", "全部大厅"))
+                    f'（{_e(w["monday"])} 至 {_e(w["sunday"])}）'
+                    + (f' <a href="/halls/{hall}/weeks/{_q(w["week"])}/bulletin">已发布 {_t(published[w["week"]])}</a>'
+                       if w["week"] in published else "") + "</li>" for w in report["weeks"])
+    periods = _periods(hall, [w["monday"] for w in report["weeks"]])
+    body = (f'<nav class="links"><a href="/halls/{hall}/dashboard">看板</a></nav>{periods}'
+            + (f"<h2>各周</h2><ul>{items}</ul>" if items else "<p>尚无数据。</p>"))
+    return page(f"{report['hall_name']} 各周通报", body, ("/", "全部大厅"))
+
+
+def _periods(hall: str, mondays: list[str]) -> str:
+    """Links to the months, quarters and years the hall's weeks count for (by Thursday)."""
+    months, quarters, years = [], [], []
+    for m in mondays:
+        th = date.fromisoformat(m) + timedelta(days=3)
+        for seq, label in ((months, f"{th.year}-{th.month:02d}"), (quarters, f"{th.year}-Q{(th.month - 1) // 3 + 1}"),
+                           (years, str(th.year))):
+            if label not in seq:
+                seq.append(label)
+    if not months:
+        return ""
+    link = lambda kind, x: f'<a href="/halls/{hall}/{kind}/{_q(x)}">{_e(x)}</a>'
+    return (f'<p>月评比：{" ".join(link("months", x) for x in months)}</p>'
+            f'<p>季表彰：{" ".join(link("quarters", x) for x in quarters)}</p>'
+            f'<p>年总结：{" ".join(link("years", x) for x in years)}</p>')
 
 
 def _head(r: dict) -> str:
     return (f"<p>{_e(r['week'])}（{_e(r['monday'])} 至 {_e(r['sunday'])}）· 评分细则 "
             f"{_e(r['rubric_version'])} · 基础分 {_e(r['base_points'])}</p>")
+
+
+def change(u: dict) -> str:
+    """较上周: ↑2 / ↓1 / — / 新 (not ranked last week)."""
+    c = u.get("rank_change")
+    if u.get("previous_rank") is None:
+        return '<span class="muted">新</span>'
+    if c == 0:
+        return "—"
+    return f'<span class="up">↑{c}</span>' if c > 0 else f'<span class="down">↓{-c}</span>'
 
 
 def ranking_page(r: dict) -> str:
@@ -75,10 +109,13 @@ def ranking_page(r: dict) -> str:
         rows.append(f'<tr><td class="num">{_e(u["rank"])}</td><td><a href="{href}">'
                     f'{_e(u["unit_name"])}</a></td><td class="num">{_e(u["score"])}</td>'
                     f'<td class="num">{_e(u["deductions"])}</td><td class="num">{_e(u["bonuses"])}</td>'
-                    f"<td>{veto}</td></tr>")
+                    f"<td>{change(u)}</td><td>{veto}</td></tr>")
     table = ("<table><tr><th>名次</th><th>窗口单位</th><th>得分</th><th>扣分</th><th>加分</th>"
-             f"<th>一票否决</th></tr>{''.join(rows)}</table>") if rows else "<p>本周无数据。</p>"
-    return page(f"{r['hall_name']} 周通报", _head(r) + table, (f"/halls/{hall}", "各周通报"))
+             f"<th>较上周</th><th>一票否决</th></tr>{''.join(rows)}</table>") if rows else "<p>本周无数据。</p>"
+    links = (f'<nav class="links"><a href="/halls/{hall}/weeks/{week}/bulletin">周通报（打印/发布）</a>'
+             f'<a href="/v1/halls/{hall}/weeks/{week}/bulletin.xlsx">导出 Excel</a>'
+             f'<a href="/halls/{hall}/dashboard?week={week}">看板</a></nav>')
+    return page(f"{r['hall_name']} 周通报", _head(r) + links + table, (f"/halls/{hall}", "各周通报"))
 
 
 def _source(ev: dict | None) -> str:
@@ -94,7 +131,9 @@ def unit_page(d: dict) -> str:
     rows = []
     for line in d["lines"]:
         seed = line["seed"]
-        basis = (f"{_e(seed['quote'])}<br><span class=\"muted\">{_e(seed['file'])}</span>"
+        where = f" 第{line['seed_line']}行" if line.get("seed_line") else ""
+        text = f"<br>释义：{_e(line['rule_text'])}" if line.get("rule_text") else ""
+        basis = (f"{_e(seed['quote'])}<br><span class=\"muted\">{_e(seed['file'])}{where}</span>{text}"
                  if seed else '<span class="muted">（细则中无此条）</span>')
         points = _e(line["points"]) + (
             "" if line["counted"] or line["kind"] == "veto" else '<br><span class="muted">不计分</span>')

@@ -1,10 +1,11 @@
-"""Kafka -> ClickHouse projector: events -> raw_events, ledger lines -> ledger.
+"""Kafka -> ClickHouse projector: events -> raw_events, ledger lines -> ledger,
+case transitions -> case_events.
 
 At-least-once, no loss: offsets are committed only after the batch's INSERTs succeeded.
 While the store is down (StoreUnavailable / StoreError) the batch is retried with
 backoff and nothing is committed; partitions are paused meanwhile so the consumer keeps
 polling (heartbeats, no max.poll.interval eviction) without fetching more. A replayed
-record is harmless: both tables are ReplacingMergeTree, read with FINAL.
+record is harmless: every table is ReplacingMergeTree, read with FINAL.
 """
 from __future__ import annotations
 
@@ -20,13 +21,14 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from hallscore.kafka.admin import ensure_topics
 from hallscore.store.adapter import Store, StoreError
-from schemas.topics import DEFAULT_PARTITIONS, EVENT_TOPICS, LEDGER_TOPIC
+from schemas.topics import CASE_TOPIC, DEFAULT_PARTITIONS, EVENT_TOPICS, LEDGER_TOPIC
 
-from .rows import LEDGER_COLUMNS, RAW_EVENT_COLUMNS, RowError, ledger_row, raw_event_row
+from .rows import (CASE_EVENT_COLUMNS, LEDGER_COLUMNS, RAW_EVENT_COLUMNS, RowError, case_event_row, ledger_row,
+                   raw_event_row)
 
 log = logging.getLogger(__name__)
-TABLES = ("raw_events", "ledger")
-_COLUMNS = {"raw_events": RAW_EVENT_COLUMNS, "ledger": LEDGER_COLUMNS}
+TABLES = ("raw_events", "ledger", "case_events")
+_COLUMNS = {"raw_events": RAW_EVENT_COLUMNS, "ledger": LEDGER_COLUMNS, "case_events": CASE_EVENT_COLUMNS}
 
 
 @dataclass
@@ -43,10 +45,12 @@ class Projector:
 
     def __init__(self, store: Store, bootstrap: str, *, group: str = "hallscore-projector",
                  event_topics: Sequence[str] = EVENT_TOPICS, ledger_topic: str = LEDGER_TOPIC,
-                 batch_max_rows: int = 5000, batch_max_ms: int = 200,
+                 case_topic: str | None = CASE_TOPIC, batch_max_rows: int = 5000, batch_max_ms: int = 200,
                  backoff_initial_s: float = 0.2, backoff_max_s: float = 5.0) -> None:
         self.store, self.bootstrap, self.group = store, bootstrap, group
         self.table_of = {**{t: "raw_events" for t in event_topics}, ledger_topic: "ledger"}
+        if case_topic:
+            self.table_of[case_topic] = "case_events"
         self.batch_max_rows, self.batch_max_s = batch_max_rows, batch_max_ms / 1000
         self.backoff = (backoff_initial_s, backoff_max_s)
         self._stop = threading.Event()
@@ -56,6 +60,7 @@ class Projector:
                              "batches": 0, "insert_failures": 0, "commit_failures": 0,
                              "consumer_errors": 0, "last_insert_at": None, "last_error": None,
                              "lag": None, "caught_up": False, "retrying": False}
+        self._lag_by_tp: dict[tuple[str, int], int] = {}  # metrics only (tuple keys: not in stats())
 
     # -- lifecycle -----------------------------------------------------------
     def start(self) -> "Projector":
@@ -110,8 +115,7 @@ class Projector:
                     batch = self._collect(consumer)
                     if batch.records:
                         self._flush(consumer, batch)
-                    else:
-                        self._measure_lag(consumer)
+                    self._measure_lag(consumer)  # local figures only: no broker round trip
             except Exception as exc:  # broker down, rebalance trouble...: rebuild the consumer
                 log.warning("projector consumer error (retrying in %.1f s): %r", delay, exc)
                 with self._lock:
@@ -156,6 +160,8 @@ class Projector:
                 try:
                     if table == "ledger":
                         batch.rows[table].append(ledger_row(rec.value))
+                    elif table == "case_events":
+                        batch.rows[table].append(case_event_row(rec.value))
                     else:
                         received = received or datetime.now(timezone.utc)
                         batch.rows[table].append(raw_event_row(rec.value, received))
@@ -214,10 +220,20 @@ class Projector:
         """Lag from fetch high-water marks (right on Tansu, unlike ListOffsets)."""
         assigned = consumer.assignment()
         lag: int | None = 0
+        by_tp: dict[tuple[str, int], int] = {}
         for tp in assigned:
             hw, pos = consumer.highwater(tp), consumer.position(tp, timeout_ms=0)
             if hw is None or pos is None:
                 lag = None
-                break
-            lag += max(hw - pos, 0)
+                continue
+            by_tp[(tp.topic, tp.partition)] = max(hw - pos, 0)
+            if lag is not None:
+                lag += by_tp[(tp.topic, tp.partition)]
+        with self._lock:
+            self._lag_by_tp = by_tp
         self._set(lag=lag, caught_up=bool(assigned) and lag == 0)
+
+    def partition_lag(self) -> dict[tuple[str, int], int]:
+        """{(topic, partition): records behind the high-water mark} of the assigned partitions."""
+        with self._lock:
+            return dict(self._lag_by_tp)

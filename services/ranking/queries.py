@@ -25,12 +25,10 @@ from hallscore.store.adapter import Store
 
 COUNTED = "status IN ('applied', 'capped')"
 
+# Halls and weeks with data come from the hall_weeks pre-aggregate (materialized views on
+# raw_events and ledger, schema.py): O(weeks) instead of a scan of both tables.
 HALLS_SQL = """
-SELECT hall FROM (
-    SELECT DISTINCT hall FROM ledger
-    UNION ALL
-    SELECT DISTINCT hall FROM raw_events
-) GROUP BY hall ORDER BY hall
+SELECT DISTINCT hall FROM hall_weeks ORDER BY hall
 """
 
 HALL_EXISTS_SQL = """
@@ -41,14 +39,16 @@ SELECT count() FROM (
 )
 """
 
-# Distinct weeks: existence does not depend on revisions, so no FINAL is needed here.
-WEEKS_SQL = """
-SELECT monday FROM (
-    SELECT DISTINCT week_monday AS monday FROM ledger WHERE hall = %(hall)s
+UNIT_EXISTS_SQL = """
+SELECT count() FROM (
+    SELECT unit FROM (SELECT unit FROM raw_events WHERE hall = %(hall)s AND unit = %(unit)s LIMIT 1)
     UNION ALL
-    SELECT DISTINCT toMonday(occurred_at, 'Asia/Shanghai') AS monday
-    FROM raw_events WHERE hall = %(hall)s
-) GROUP BY monday ORDER BY monday DESC
+    SELECT unit FROM (SELECT unit FROM ledger WHERE hall = %(hall)s AND unit = %(unit)s LIMIT 1)
+)
+"""
+
+WEEKS_SQL = """
+SELECT DISTINCT monday FROM hall_weeks WHERE hall = %(hall)s ORDER BY monday DESC
 """
 
 # (a) per-unit weekly totals of one rubric version.
@@ -127,6 +127,10 @@ def halls(store: Store) -> list[str]:
 
 def hall_has_data(store: Store, hall: str) -> bool:
     return store.query(HALL_EXISTS_SQL, {"hall": hall})[0][0] > 0
+
+
+def unit_has_data(store: Store, hall: str, unit: str) -> bool:
+    return store.query(UNIT_EXISTS_SQL, {"hall": hall, "unit": unit})[0][0] > 0
 
 
 def weeks(store: Store, hall: str) -> list[date]:

@@ -12,11 +12,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, get_args
 
 from hallscore.core.ledger import LedgerLine, Status
-from hallscore.store.schema import KINDS, LEDGER_COLUMNS, RAW_EVENT_COLUMNS
+from hallscore.store.schema import CASE_EVENT_COLUMNS, KINDS, LEDGER_COLUMNS, RAW_EVENT_COLUMNS
 from schemas.registry import EventError, parse_event
 
-__all__ = ["RowError", "raw_event_row", "ledger_row", "mask_phone", "quantize_points",
-           "RAW_EVENT_COLUMNS", "LEDGER_COLUMNS", "STATUSES"]
+__all__ = ["RowError", "raw_event_row", "ledger_row", "case_event_row", "mask_phone", "quantize_points",
+           "RAW_EVENT_COLUMNS", "LEDGER_COLUMNS", "CASE_EVENT_COLUMNS", "STATUSES"]
 
 STATUSES: tuple[str, ...] = get_args(Status)
 CENT = Decimal("0.01")
@@ -90,6 +90,31 @@ def raw_event_row(value: bytes | None, received_at: datetime | None = None) -> t
                staff=event.staff or "", device=event.device, occurred_at=event.occurred_at,
                received_at=received_at or datetime.now(timezone.utc), payload=payload)
     return tuple(row[c] for c in RAW_EVENT_COLUMNS)
+
+
+def case_event_row(value: bytes | None) -> tuple:
+    """A case transition (case.* event) -> a case_events row; citizen_phone is masked."""
+    try:
+        event = parse_event(_decode(value))
+    except EventError as exc:
+        raise RowError(f"not a valid event: {exc}") from None
+    if not event.type.startswith("case."):
+        raise RowError(f"{event.type} is not a case event")
+    _check_time("occurred_at", event.occurred_at)
+    p = event.payload  # type: ignore[attr-defined]
+    deadline = getattr(p, "deadline", None)  # case.deadline_set
+    due = deadline.due if deadline else getattr(p, "due", None)  # case.overdue
+    started = getattr(p, "started_on", None)  # case.opened
+    for name, day in (("due", due), ("started_on", started)):
+        if day is not None:
+            _check_time(name, day)
+    row = dict(event_id=event.event_id, type=event.type, case_id=p.case_id, seq=p.seq, kind=p.kind,
+               state=p.state, hall=event.hall, unit=event.unit, occurred_at=event.occurred_at,
+               actor_role=p.actor_role, milestone=deadline.milestone if deadline else getattr(p, "milestone", ""),
+               due=due, provisional=int(bool(deadline and deadline.provisional)), started_on=started,
+               rule_id=getattr(p, "rule_id", None) or "", list_id=getattr(p, "list_id", None) or "",
+               payload=json.dumps(_mask(p.model_dump(mode="json")), ensure_ascii=False, separators=(",", ":")))
+    return tuple(row[c] for c in CASE_EVENT_COLUMNS)
 
 
 def ledger_row(value: bytes | None) -> tuple:

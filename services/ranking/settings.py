@@ -6,7 +6,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hallscore.core.rubric import DEFAULT_RUBRIC
+from hallscore.core.rubric import DEFAULT_RUBRIC, RUBRICS_DIR
 from hallscore.core.schedule import DEFAULT_HALLS_FILE
 from hallscore.settings import ENV_PREFIX, SettingsError, settings_from_env
 
@@ -20,6 +20,13 @@ class RankingSettings(BaseSettings):
     kafka_bootstrap: str = Field(default="", description="host:port[,...]; required when the projector runs.")
     rubric_file: Path = Field(default=DEFAULT_RUBRIC, description="The ACTIVE rubric: its version's ledger rows are ranked.")
     halls_file: Path = DEFAULT_HALLS_FILE
+    rubrics_dir: Path = Field(default=RUBRICS_DIR, description="The scoring worker's live rubrics folder (same "
+                              "HALLSCORE_RUBRICS_DIR): replays route events as it does; activation copies a replayed "
+                              "draft here.")
+    admin_token: str = Field(default="", description="When set, /v1/admin (replays, activation) needs "
+                             "'Authorization: Bearer <token>'; unset: open (the default binds 127.0.0.1).")
+    seeds_dir: Path | None = Field(default=None, description="Seed documents, for the line a rule quotes "
+                                   "(default: ../shared/seeds beside the repository, if present).")
     host: str = "127.0.0.1"
     port: int = Field(default=8101, ge=1, le=65535)
     projector: bool = Field(default=True, description="Run the Kafka -> ClickHouse projector in this process.")

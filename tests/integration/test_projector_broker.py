@@ -38,6 +38,10 @@ def topics_for_test() -> tuple[dict[str, str], str]:
     return {fam: f"{name}-{tag}" for fam, name in FAMILY_TOPICS.items()}, f"hallscore.ledger-{tag}"
 
 
+def event_topics(fams: dict[str, str]) -> list[str]:
+    return [t for f, t in fams.items() if f != "case"]  # case transitions have their own table
+
+
 def event(hall: str, n: int, unit: str, type_: str = "attendance.clock", payload=None) -> dict:
     return {"event_id": f"evt-{hall}-{n:04d}", "type": type_, "schema_version": 1,
             "occurred_at": f"2026-11-17T08:{n % 60:02d}:00+08:00", "hall": hall, "unit": unit,
@@ -122,14 +126,14 @@ def test_projects_exactly_once_and_ranking_follows_replacement(kafka_bootstrap, 
     produce(kafka_bootstrap, records)
     store = open_store(f"chdb://{tmp_path / 'chdb'}")
     ensure_schema(store)
-    p = Projector(store, kafka_bootstrap, group=group, event_topics=list(fams.values()),
-                  ledger_topic=ledger_topic, batch_max_rows=3, batch_max_ms=100).start()
+    p = Projector(store, kafka_bootstrap, group=group, event_topics=event_topics(fams),
+                  ledger_topic=ledger_topic, case_topic=fams["case"], batch_max_rows=3, batch_max_ms=100).start()
     try:
         took = wait_for(lambda: projected(p) == len(records), "all records projected")
         wait_for(lambda: p.stats()["caught_up"], "caught_up")
         s = p.stats()
         print(f"\nprojected {len(records)} records in {took:.1f} s (incl. group join): {s}")
-        assert s["rows"] == {"raw_events": 4, "ledger": 6} and s["rejected"]["ledger"] == 1
+        assert s["rows"] == {"raw_events": 4, "ledger": 6, "case_events": 0} and s["rejected"]["ledger"] == 1
         assert s["batches"] >= 3 and s["insert_failures"] == 0 and s["lag"] == 0
         check_store(store, hall)
         offsets = committed(kafka_bootstrap, group, topics)
@@ -158,7 +162,7 @@ def test_outage_retries_without_commit_then_catches_up(kafka_bootstrap, tmp_path
     hall, group = unique_name("hall"), unique_name("projector")
     records = scenario(hall, fams, ledger_topic)
     produce(kafka_bootstrap, records)
-    kw = dict(group=group, event_topics=list(fams.values()), ledger_topic=ledger_topic,
+    kw = dict(group=group, event_topics=event_topics(fams), ledger_topic=ledger_topic, case_topic=fams["case"],
               batch_max_rows=100, batch_max_ms=100, backoff_initial_s=0.1, backoff_max_s=0.5)
     first = Projector(store, kafka_bootstrap, **kw).start()
     try:

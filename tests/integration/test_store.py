@@ -9,7 +9,7 @@ import pytest
 
 from hallscore.store.adapter import StoreError, StoreUnavailable, open_store
 from hallscore.store.devserver import free_port
-from hallscore.store.schema import LEDGER_COLUMNS, RAW_EVENT_COLUMNS, ensure_schema
+from hallscore.store.schema import CASE_EVENT_COLUMNS, LEDGER_COLUMNS, RAW_EVENT_COLUMNS, ensure_schema
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ def test_ensure_schema_is_idempotent(store):
     ensure_schema(store)
     tables = store.query("SELECT name FROM system.tables WHERE database = currentDatabase() "
                          "ORDER BY name")
-    assert [t for (t,) in tables] == ["ledger", "raw_events"]
+    assert {"case_events", "ledger", "raw_events"} <= {t for (t,) in tables}
     cols = store.query("DESCRIBE TABLE ledger")
     assert tuple(c[0] for c in cols) == LEDGER_COLUMNS
     types = {c[0]: c[1] for c in cols}
@@ -49,6 +49,9 @@ def test_ensure_schema_is_idempotent(store):
     assert types["occurred_at"] == "DateTime('Asia/Shanghai')"
     assert types["kind"] == "Enum8('deduction' = 1, 'bonus' = 2, 'veto' = 3)"
     assert tuple(c[0] for c in store.query("DESCRIBE TABLE raw_events")) == RAW_EVENT_COLUMNS
+    case_cols = {c[0]: c[1] for c in store.query("DESCRIBE TABLE case_events")}
+    assert tuple(case_cols) == CASE_EVENT_COLUMNS
+    assert (case_cols["due"], case_cols["occurred_at"]) == ("Nullable(Date)", "DateTime('Asia/Shanghai')")
 
 
 def test_replacing_ledger_final_returns_latest_revision(store):
