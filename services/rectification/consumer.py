@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from typing import Callable, Sequence
 
 from kafka import KafkaConsumer
 
+from hallscore.background import BackgroundLoop
 from hallscore.kafka.admin import ensure_topics
 from schemas.envelope import Envelope
 from schemas.registry import EventError, parse_event
@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 SOURCE_TOPICS = (FAMILY_TOPICS["review"], FAMILY_TOPICS["complaint"])
 
 
-class SourceConsumer:
+class SourceConsumer(BackgroundLoop):
+    thread_name = "rectification-consumer"
+
     def __init__(self, bootstrap: str, handle: Callable[[Envelope], str | None], *,
                  group: str = "hallscore-rectification", topics: Sequence[str] = SOURCE_TOPICS,
                  on_opened: Callable[[float], None] | None = None,
@@ -33,26 +35,11 @@ class SourceConsumer:
         self.bootstrap, self.handle, self.group, self.topics = bootstrap, handle, group, tuple(topics)
         self.on_opened = on_opened or (lambda lag: None)
         self.on_record = on_record or (lambda outcome: None)
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.assigned = False
         self.records = 0
         self.errors = 0
         self.last_error: str | None = None
-
-    def start(self) -> "SourceConsumer":
-        self._thread = threading.Thread(target=self._run, name="rectification-consumer", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
         delay = 0.2

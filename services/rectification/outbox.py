@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import Any, Callable
 
+from hallscore.background import BackgroundLoop
 from hallscore.kafka.producer import send_all
 from schemas.topics import unit_key
 from services.rectification.db import EventStore
@@ -17,31 +18,20 @@ from services.rectification.db import EventStore
 log = logging.getLogger(__name__)
 
 
-class Publisher:
+class Publisher(BackgroundLoop):
+    thread_name = "rectification-publisher"
+
     def __init__(self, store: EventStore, producer_factory: Callable[[], Any], wake: threading.Event,
                  *, idle_s: float = 1.0, batch: int = 500, backoff_max_s: float = 5.0) -> None:
         self.store, self.producer_factory, self.wake = store, producer_factory, wake
         self.idle_s, self.batch, self.backoff_max_s = idle_s, batch, backoff_max_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__()
         self.published = 0
         self.failures = 0
         self.last_error: str | None = None
 
-    def start(self) -> "Publisher":
-        self._thread = threading.Thread(target=self._run, name="rectification-publisher", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout_s: float = 10.0) -> None:
-        self._stop.set()
+    def _wake(self) -> None:
         self.wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
         producer = None
