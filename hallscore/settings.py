@@ -45,3 +45,14 @@ def _ensure_dir(v: Path) -> Path:
 
 # A folder setting that is created on load (fails naming the folder if it can't be).
 DataDir = Annotated[Path, AfterValidator(_ensure_dir)]
+
+
+def _existing_file(v: Path) -> Path:
+    v = v.expanduser()
+    if not v.is_file():
+        raise ValueError(f"no such file: {str(v)!r}")
+    return v
+
+
+# A data file setting (rubric, halls, deadlines) that must exist at start.
+ExistingFile = Annotated[Path, AfterValidator(_existing_file)]

@@ -8,7 +8,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hallscore.core.rubric import DEFAULT_RUBRIC, RUBRICS_DIR
 from hallscore.core.schedule import DEFAULT_HALLS_FILE
-from hallscore.settings import ENV_PREFIX, SettingsError, settings_from_env
+from hallscore.settings import ENV_PREFIX, ExistingFile, SettingsError, settings_from_env
 
 __all__ = ["RankingSettings", "SettingsError", "load_settings"]
 
@@ -18,8 +18,8 @@ class RankingSettings(BaseSettings):
 
     clickhouse_url: str = Field(min_length=1, description="chdb:///abs/dir or clickhouse://host:port/db")
     kafka_bootstrap: str = Field(default="", description="host:port[,...]; required when the projector runs.")
-    rubric_file: Path = Field(default=DEFAULT_RUBRIC, description="The ACTIVE rubric: its version's ledger rows are ranked.")
-    halls_file: Path = DEFAULT_HALLS_FILE
+    rubric_file: ExistingFile = Field(default=DEFAULT_RUBRIC, description="The ACTIVE rubric: its version's ledger rows are ranked.")
+    halls_file: ExistingFile = DEFAULT_HALLS_FILE
     rubrics_dir: Path = Field(default=RUBRICS_DIR, description="The scoring worker's live rubrics folder (same "
                               "HALLSCORE_RUBRICS_DIR): replays route events as it does; activation copies a replayed "
                               "draft here.")
@@ -39,14 +39,6 @@ class RankingSettings(BaseSettings):
     def _known_scheme(cls, v: str) -> str:
         if not v.startswith(("chdb://", "clickhouse://", "clickhouse+native://")):
             raise ValueError("must start with chdb:// or clickhouse://")
-        return v
-
-    @field_validator("rubric_file", "halls_file")
-    @classmethod
-    def _readable(cls, v: Path) -> Path:
-        v = v.expanduser()
-        if not v.is_file():
-            raise ValueError(f"no such file: {str(v)!r}")
         return v
 
     @model_validator(mode="after")

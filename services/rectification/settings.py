@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from hallscore.core.cases.policy import DEFAULT_POLICY_FILE
 from hallscore.core.rubric import RUBRICS_DIR
 from hallscore.core.schedule import DEFAULT_HALLS_FILE
-from hallscore.settings import ENV_PREFIX, DataDir, SettingsError, settings_from_env
+from hallscore.settings import ENV_PREFIX, DataDir, ExistingFile, SettingsError, settings_from_env
 
 __all__ = ["RectificationSettings", "SettingsError", "load_settings"]
 
@@ -21,10 +21,10 @@ class RectificationSettings(BaseSettings):
     data_dir: DataDir = Field(description="Folder for rectification.sqlite (cases, users) and calendars/; created if missing.")
     host: str = "127.0.0.1"
     port: int = Field(default=8103, ge=1, le=65535)
-    deadlines_file: Path = Field(default=DEFAULT_POLICY_FILE, description="Deadline rules per region and case kind.")
+    deadlines_file: ExistingFile = Field(default=DEFAULT_POLICY_FILE, description="Deadline rules per region and case kind.")
     rubrics_dir: Path = Field(default=RUBRICS_DIR, description="Rubrics in force (as scoring): a problem item must "
                               "name an item of one in force for its hall, so that an overdue item can be scored.")
-    halls_file: Path = DEFAULT_HALLS_FILE
+    halls_file: ExistingFile = DEFAULT_HALLS_FILE
     consumer_group: str = Field(default="hallscore-rectification", min_length=1)
     # Seconds between deadline checks. A deadline ends at midnight, so a few
     # seconds of delay is invisible; dev and tests use the default.
@@ -34,14 +34,6 @@ class RectificationSettings(BaseSettings):
     republish_on_start: bool = False
     device_id: str = Field(default="rectification", pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$",
                            description="`device` of the events this service writes.")
-
-    @field_validator("deadlines_file", "halls_file")
-    @classmethod
-    def _readable(cls, v: Path) -> Path:
-        v = v.expanduser()
-        if not v.is_file():
-            raise ValueError(f"no such file: {str(v)!r}")
-        return v
 
     @field_validator("rubrics_dir")
     @classmethod
