@@ -31,6 +31,9 @@ def main() -> None:
         system.start()
         try:
             token = issue_token(system.data_dir)
+            from services.rectification.settings import db_path as users_db
+            from services.rectification.users import UserStore
+            manager = {"Authorization": f"Bearer {UserStore(users_db(system.data_dir)).issue('manager', DEMO_HALL)}"}
             accept, visible = [], []
             with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
                 for i in range(n):
@@ -46,7 +49,7 @@ def main() -> None:
                     assert r.status_code == 200, r.text
                     url = f"{system.ranking_url}/v1/halls/{DEMO_HALL}/weeks/2026-W47/units/{unit}"
                     deadline = t1 + 60
-                    while eid not in c.get(url).text:
+                    while eid not in c.get(url, headers=manager).text:
                         if time.perf_counter() > deadline:
                             raise RuntimeError(f"{eid} not visible after 60 s")
                         time.sleep(0.01)

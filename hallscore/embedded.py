@@ -87,7 +87,8 @@ class EmbeddedSystem:
         self._spawn("intake", {"HALLSCORE_PORT": str(self.ports.intake), "HALLSCORE_REPUBLISH_ON_START": "true"})
         self._spawn("scoring", {"HALLSCORE_WEB_PORT": str(self.ports.scoring_web),
                                 "HALLSCORE_METRICS_PORT": str(self.ports.scoring_metrics)})
-        self._spawn("ranking", {"HALLSCORE_PORT": str(self.ports.ranking)})
+        self._spawn("ranking", {"HALLSCORE_PORT": str(self.ports.ranking),
+                                "HALLSCORE_USERS_URL": self.rectification_url})
         self._spawn("rectification", {"HALLSCORE_PORT": str(self.ports.rectification),
                                       "HALLSCORE_REPUBLISH_ON_START": "true"})
         self.wait_healthy(f"{self.intake_url}/healthz", "intake")

@@ -31,6 +31,20 @@ def _demo_token(system: EmbeddedSystem) -> tuple[str, Path]:
     return path.read_text().strip(), path
 
 
+def _manager_token(system: EmbeddedSystem) -> tuple[str, Path]:
+    """A manager token of the demo hall (rankings, bulletins, cases need a user token),
+    issued once and kept in the data folder like the device token."""
+    from services.rectification.settings import db_path as users_db
+    from services.rectification.users import UserStore
+
+    path = system.data_dir / "demo-manager-token.txt"
+    if not path.exists():
+        token = UserStore(users_db(system.data_dir)).issue("manager", DEMO_HALL, name="演示 环境股 (hallscore up)")
+        path.write_text(token + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip(), path
+
+
 def _scored_events(metrics_url: str) -> float:
     """Events the scoring worker has processed, from its Prometheus metrics."""
     try:
@@ -82,6 +96,7 @@ def bring_up(system: EmbeddedSystem, *, demo: bool) -> int:
     try:
         system.start()
         token, token_path = _demo_token(system)
+        manager, manager_path = _manager_token(system)
         week = DEMO_WEEKS[-1]
         api = f"{system.ranking_url}/v1/halls/{DEMO_HALL}/weeks/{week}/ranking"
         marker = system.data_dir / "demo-loaded"
@@ -94,6 +109,9 @@ def bring_up(system: EmbeddedSystem, *, demo: bool) -> int:
         typer.echo(f"""
 hallscore is up in {time.monotonic() - started:.0f} s.  Ctrl-C stops everything.
 
+  登录 log in (browser):        {system.ranking_url}/login   paste the manager token below
+  demo manager token (环境股):  {manager}
+                               (also in {manager_path}; API: -H "Authorization: Bearer <token>")
   周通报 weekly ranking (page): {system.ranking_url}/halls/{DEMO_HALL}/weeks/{week}
   weekly ranking (JSON API):   {api}
   ranking home:                {system.ranking_url}/

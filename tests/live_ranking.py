@@ -23,7 +23,7 @@ def free_port() -> int:
 @contextmanager
 def serve(store: Store, **settings) -> Iterator[str]:
     """Yield the base URL of a ranking app (projector off) over `store`."""
-    app = create_app(RankingSettings(clickhouse_url="chdb:///unused", projector=False, **settings), store=store)
+    app = create_app(RankingSettings(clickhouse_url="chdb:///unused", projector=False, open_access=True, **settings), store=store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -10,6 +10,8 @@ HTML: /, /halls/{hall}, /halls/{hall}/weeks/{week}, /halls/{hall}/weeks/{week}/u
 Months, quarters (awards), years, tiers and counties: routes_periods.py; publishing,
 restatements, xlsx, annual components: routes_bulletin.py; dashboard: routes_dashboard.py.
 Ops:  /healthz (503 when the store does not answer), /metrics
+Access: every other route needs a user token (bearer header or the /login cookie) whose
+scope covers the hall/unit in its path; see access.py (401 / 403 / 503).
 
 Errors: unknown hall/unit/tier/county/rubric version -> 404; malformed week/month/quarter/
 year -> 422 naming it; publishing a published week -> 409; store unreachable -> 503.
@@ -22,14 +24,16 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from hallscore.core.schedule import load_halls
 from hallscore.store.adapter import Store, StoreError, StoreUnavailable, open_store
 from hallscore.store.schema import ensure_schema
 
-from . import admin, aggregates, pages, routes_bulletin, routes_dashboard, routes_periods
+from hallscore.access import may_read
+
+from . import access, admin, aggregates, pages, routes_bulletin, routes_dashboard, routes_login, routes_periods
 from .bulletin import Bulletins
 from .metrics import Metrics
 from .projector import Projector
@@ -40,11 +44,20 @@ from .settings import RankingSettings
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: RankingSettings, *, store: Store | None = None) -> FastAPI:
+def _users(settings: RankingSettings) -> access.Users | None:
+    if settings.users_url:
+        return access.RemoteUsers(settings.users_url, ttl_s=settings.users_cache_s)
+    return None  # settings.open_access (the settings refuse neither)
+
+
+def create_app(settings: RankingSettings, *, store: Store | None = None,
+               users: access.Users | None = None) -> FastAPI:
     """Rubric and halls files are read now (a bad file fails here); the store and the
-    projector are opened in the lifespan. A given `store` is used and left open."""
+    projector are opened in the lifespan. A given `store` is used and left open; a given
+    `users` verifies tokens instead of the users service (tests)."""
     catalog = Catalog(settings.rubric_file)
     halls_config = load_halls(settings.halls_file)
+    users = users if users is not None else _users(settings)
     seeds = SeedIndex(settings.seeds_dir)
     state = SimpleNamespace(store=None, service=None, bulletins=None, projector=None)
     metrics = Metrics(lambda: state.projector)
@@ -68,9 +81,26 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
             if store is None:
                 s.close()
 
-    app = FastAPI(title="hallscore ranking", lifespan=lifespan)
+    def halls_of(kind: str, ident: str) -> list[str]:
+        return sorted(h for h, e in halls_config.halls.items() if getattr(e, kind) == ident)
+
+    def guard(request: Request, _=Security(access.bearer_scheme)) -> None:
+        """Runs before every route (access.py): who is asking, and may they."""
+        request.state.principal = None
+        if users is None or access.is_open(request.url.path):
+            return
+        p = access.authenticate(users, request)
+        access.check(p, request, halls_of)
+        request.state.principal = p
+
+    def visible(request: Request, halls: list[dict]) -> list[dict]:
+        p = request.state.principal
+        return halls if p is None else [h for h in halls if may_read(p, h["hall"])]
+
+    app = FastAPI(title="hallscore ranking", lifespan=lifespan, dependencies=[Depends(guard)])
     app.state.ranking = state
     app.state.metrics = metrics
+    app.state.users = users
 
     def timed(endpoint: str, fn, *args):
         with metrics.query_seconds.labels(endpoint).time():
@@ -98,6 +128,24 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
         detail = [{"loc": [where, exc.field], "msg": str(exc), "type": "value_error"}]
         return error(request, 422, detail, f"{exc.field}: {exc}")
 
+    @app.exception_handler(access.Unauthorized)
+    async def _unauthorized(request: Request, exc: access.Unauthorized):
+        if wants_html(request) and request.method in ("GET", "HEAD"):
+            return routes_login.login_redirect(request)
+        resp = error(request, 401, str(exc), str(exc))
+        resp.headers["WWW-Authenticate"] = "Bearer"
+        return resp
+
+    @app.exception_handler(access.Forbidden)
+    async def _forbidden(request: Request, exc: access.Forbidden):
+        return error(request, 403, str(exc), "无权查看或操作。" + str(exc))
+
+    @app.exception_handler(access.UsersUnavailable)
+    async def _users_down(request: Request, exc: access.UsersUnavailable):
+        log.warning("users service unavailable: %s", exc)
+        return error(request, 503, f"cannot check the token now, try again shortly ({exc})",
+                     "暂时无法验证身份，请稍后再试。" + str(exc))
+
     @app.exception_handler(StoreUnavailable)
     async def _unavailable(request: Request, exc: StoreUnavailable):
         log.warning("store unavailable: %s", exc)
@@ -111,8 +159,8 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
 
     # -- JSON -------------------------------------------------------------------------
     @app.get("/v1/halls")
-    def list_halls():
-        return {"halls": timed("halls", state.service.halls)}
+    def list_halls(request: Request):
+        return {"halls": visible(request, timed("halls", state.service.halls))}
 
     @app.get("/v1/halls/{hall}/weeks")
     def list_weeks(hall: str):
@@ -128,8 +176,8 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
 
     # -- HTML -------------------------------------------------------------------------
     @app.get("/", response_class=HTMLResponse)
-    def index_page():
-        return pages.index_page(timed("halls", state.service.halls))
+    def index_page(request: Request):
+        return pages.index_page(visible(request, timed("halls", state.service.halls)))
 
     @app.get("/halls/{hall}", response_class=HTMLResponse)
     def hall_page(hall: str):
@@ -144,6 +192,7 @@ def create_app(settings: RankingSettings, *, store: Store | None = None) -> Fast
         return pages.unit_page(timed("unit_week", state.service.unit_week, hall, week, unit,
                                      rubric_version))
 
+    app.include_router(routes_login.router)
     app.include_router(routes_periods.router)
     app.include_router(routes_bulletin.router)
     app.include_router(routes_dashboard.router)

@@ -16,6 +16,17 @@ URL = typer.Option(os.environ.get("HALLSCORE_RANKING_URL", "http://127.0.0.1:810
                    help="The ranking service (env HALLSCORE_RANKING_URL).")
 
 
+_auth: dict[str, str] = {}
+
+
+@bulletin_app.callback()
+def _token(token: str = typer.Option(os.environ.get("HALLSCORE_TOKEN", ""), "--token", show_default=False,
+                                     help="A manager user token hu_... (env HALLSCORE_TOKEN; `hallscore user issue`).")
+           ) -> None:
+    if token:
+        _auth["Authorization"] = f"Bearer {token}"
+
+
 def _fail(r: httpx.Response) -> None:
     try:
         detail = r.json().get("detail", r.text)
@@ -29,7 +40,7 @@ def _fail(r: httpx.Response) -> None:
 
 def _call(method: str, url: str, **kw) -> httpx.Response:
     try:
-        r = httpx.request(method, url, timeout=60, **kw)
+        r = httpx.request(method, url, timeout=60, headers=_auth, **kw)
     except httpx.HTTPError as exc:
         typer.echo(f"cannot reach the ranking service at {url}: {exc}", err=True)
         raise typer.Exit(2)

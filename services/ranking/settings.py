@@ -25,6 +25,13 @@ class RankingSettings(BaseSettings):
                               "draft here.")
     admin_token: str = Field(default="", description="When set, /v1/admin (replays, activation) needs "
                              "'Authorization: Bearer <token>'; unset: open (the default binds 127.0.0.1).")
+    users_url: str = Field(default="", description="Base URL of the service that holds user tokens (the "
+                           "rectification service, e.g. http://127.0.0.1:8103): every read and write is checked "
+                           "against the caller's token scope. Required unless HALLSCORE_OPEN_ACCESS=true.")
+    users_cache_s: float = Field(default=30.0, ge=0, le=3600, description="Seconds a verified token is trusted "
+                                 "before asking again (a revoked token stops within this time).")
+    open_access: bool = Field(default=False, description="Serve everything without tokens (a closed test "
+                              "network only): a unit could then read another unit's lines.")
     seeds_dir: Path | None = Field(default=None, description="Seed documents, for the line a rule quotes "
                                    "(default: ../shared/seeds beside the repository, if present).")
     host: str = "127.0.0.1"
@@ -40,6 +47,15 @@ class RankingSettings(BaseSettings):
         if not v.startswith(("chdb://", "clickhouse://", "clickhouse+native://")):
             raise ValueError("must start with chdb:// or clickhouse://")
         return v
+
+    @model_validator(mode="after")
+    def _access_decided(self):
+        if not self.users_url.strip() and not self.open_access:
+            raise ValueError("HALLSCORE_USERS_URL is required (the rectification service's URL, which checks "
+                             "user tokens), or set HALLSCORE_OPEN_ACCESS=true to serve without tokens")
+        if self.users_url.strip() and not self.users_url.startswith(("http://", "https://")):
+            raise ValueError("HALLSCORE_USERS_URL must start with http:// or https://")
+        return self
 
     @model_validator(mode="after")
     def _bootstrap_when_projecting(self):

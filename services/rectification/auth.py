@@ -2,9 +2,10 @@
 (What each role may do to a case is the core's rule: commands.ROLES.)"""
 from __future__ import annotations
 
+from hallscore.access import Principal, may_read
 from hallscore.bearer import parse_bearer
 from hallscore.core.cases.model import Actor
-from services.rectification.users import Principal, UserStore
+from services.rectification.users import UserStore
 
 
 class Unauthorized(Exception):
@@ -21,14 +22,6 @@ def authenticate(users: UserStore, header: str | None) -> Principal:
         raise Unauthorized("missing, unknown or revoked user token (Authorization: Bearer hu_...); "
                            "issue one with `hallscore user issue`")
     return who
-
-
-def may_read(p: Principal, hall: str, unit: str | None = None) -> bool:
-    if p.role == "auditor":
-        return p.hall is None or p.hall == hall
-    if p.role == "manager":
-        return p.hall == hall
-    return p.hall == hall and (unit is None or p.unit == unit)
 
 
 def require_read(p: Principal, hall: str, unit: str | None) -> None:

@@ -7,17 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
+from hallscore.access import Principal, may_read
 from hallscore.core.cases import commands as c
 from hallscore.core.cases.errors import InvalidCommand
 from hallscore.core.workdays import YearSchedule
 from services.rectification import api_models as m
-from services.rectification.auth import Forbidden, authenticate, may_read, require_read, require_write
+from services.rectification.auth import Forbidden, authenticate, require_read, require_write
 from services.rectification.calendars import write_schedule
 from services.rectification.issuing import case_command, deadline_command, list_commands
 from services.rectification.reports import list_report, rates_report
 from services.rectification.runtime import Runtime
 from services.rectification.service import NotFound
-from services.rectification.users import Principal
 from services.rectification.views import case_view
 
 router = APIRouter(prefix="/v1")
@@ -37,7 +37,7 @@ Rt = Depends(runtime)
 
 @router.get("/me")
 def me(p: Principal = Who) -> dict[str, Any]:
-    return {"role": p.role, "hall": p.hall, "unit": p.unit, "token_id": p.token_id, "name": p.name}
+    return p.to_json()
 
 
 @router.post("/lists", status_code=201, summary="Issue a problem list (问题清单): one case per item")

@@ -11,25 +11,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from hallscore.access import ROLES, Principal
 from hallscore.bearer import hash_secret, mint, now_iso, secret_matches, split
 from hallscore.sqlite import connect
 from schemas.envelope import CODE_PATTERN
 from services.rectification.db import EventStore
 
 PREFIX = "hu"
-ROLES = ("manager", "unit", "auditor")
 _CODE_RE = re.compile(CODE_PATTERN)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a verified token speaks for."""
-
-    role: str
-    hall: str | None
-    unit: str | None
-    token_id: str
-    name: str = ""
 
 
 @dataclass(frozen=True)

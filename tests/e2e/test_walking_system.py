@@ -42,6 +42,11 @@ class Up:
         return f"http://127.0.0.1:{self.ports['ranking']}"
 
     @property
+    def manager(self) -> dict[str, str]:
+        """The demo hall manager's token that `up` issues (rankings need a user token)."""
+        return {"Authorization": f"Bearer {(self.data_dir / 'demo-manager-token.txt').read_text().strip()}"}
+
+    @property
     def intake(self) -> str:
         return f"http://127.0.0.1:{self.ports['intake']}"
 
@@ -93,7 +98,7 @@ def system(tmp_path_factory):
 
 
 def ranking(up: Up) -> dict:
-    r = httpx.get(f"{up.ranking}/v1/halls/{HALL}/weeks/{WEEK}/ranking", timeout=10)
+    r = httpx.get(f"{up.ranking}/v1/halls/{HALL}/weeks/{WEEK}/ranking", headers=up.manager, timeout=10)
     assert r.status_code == 200, r.text
     return r.json()
 
@@ -115,7 +120,7 @@ def test_ranking_first_to_last_with_the_demo_week(system):
     assert len(set(scores)) > 3, "a realistic spread, not everyone equal"
     for prev, cur in zip(units, units[1:]):
         assert cur["rank"] == (prev["rank"] if Decimal(str(cur["score"])) == Decimal(str(prev["score"])) else units.index(cur) + 1)
-    page = httpx.get(f"{system.ranking}/halls/{HALL}/weeks/{WEEK}", timeout=10)
+    page = httpx.get(f"{system.ranking}/halls/{HALL}/weeks/{WEEK}", headers=system.manager, timeout=10)
     assert page.status_code == 200 and "通许县政务服务中心" in page.text
 
 
@@ -133,7 +138,8 @@ def test_late_arrival_lowers_the_score_once_and_is_listed(system):
     took = time.monotonic() - t0
     print(f"\n[e2e] late arrival visible in the ranking after {took:.2f} s")
     assert score_of(ranking(system), UNIT) == before - 2
-    detail = httpx.get(f"{system.ranking}/v1/halls/{HALL}/weeks/{WEEK}/units/{UNIT}", timeout=10).json()
+    detail = httpx.get(f"{system.ranking}/v1/halls/{HALL}/weeks/{WEEK}/units/{UNIT}", headers=system.manager,
+                       timeout=10).json()
     reasons = [l for l in detail["lines"] if l["source_event"] and l["source_event"]["event_id"] == LATE["event_id"]]
     assert [(l["rule_id"], Decimal(str(l["points"]))) for l in reasons] == [("tongxu.4.10", Decimal(-2))]
 
@@ -155,6 +161,23 @@ def test_bad_event_and_foreign_token(system):
     other = next(w for w in issued.stdout.split() if w.startswith("hs_"))
     r = post(system, {**LATE, "event_id": "readme-foreign-0001"}, other)
     assert r.status_code == 403
+
+
+def test_a_unit_reads_the_ranking_but_not_another_units_lines(system):
+    """User tokens are held by rectification; ranking asks it (/v1/me) for every new token."""
+    issued = subprocess.run([sys.executable, "-m", "hallscore.cli", "user", "issue", "--role", "unit", "--hall", HALL,
+                             "--unit", "tx-gaj", "--data-dir", str(system.data_dir)], capture_output=True, text=True)
+    assert issued.returncode == 0, issued.stderr
+    unit = {"Authorization": f"Bearer {issued.stdout.split()[0]}"}
+    base = f"{system.ranking}/v1/halls/{HALL}/weeks/{WEEK}"
+    assert httpx.get(f"{base}/ranking", headers=unit, timeout=10).status_code == 200
+    assert httpx.get(f"{base}/units/tx-gaj", headers=unit, timeout=10).status_code == 200
+    r = httpx.get(f"{base}/units/{UNIT}", headers=unit, timeout=10)
+    assert r.status_code == 403 and UNIT in r.json()["detail"]
+    assert httpx.post(f"{base}/publish", json={}, headers=unit, timeout=10).status_code == 403
+    assert httpx.get(f"{base}/ranking", timeout=10).status_code == 401
+    page = httpx.get(f"{system.ranking}/halls/{HALL}/weeks/{WEEK}", timeout=10)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
 
 
 def test_bad_review_at_intake_opens_a_rectification_case(system):

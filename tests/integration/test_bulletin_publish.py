@@ -30,7 +30,7 @@ LATE = {"event_id": "late-0001", "type": "attendance.clock", "schema_version": 1
 
 
 def _client(store, halls_file: Path = DEFAULT_HALLS_FILE) -> TestClient:
-    settings = RankingSettings(clickhouse_url="chdb:///unused", projector=False, halls_file=halls_file)
+    settings = RankingSettings(clickhouse_url="chdb:///unused", projector=False, open_access=True, halls_file=halls_file)
     return TestClient(create_app(settings, store=store))
 
 

@@ -65,7 +65,7 @@ def page_rows(client, url: str) -> list[list[str]]:
 @pytest.fixture
 def demo(store):
     d = DemoLedger(store).load_demo()
-    app = create_app(RankingSettings(clickhouse_url="chdb:///unused", projector=False), store=store)
+    app = create_app(RankingSettings(clickhouse_url="chdb:///unused", projector=False, open_access=True), store=store)
     with TestClient(app) as client:
         yield d, client, Recount(d.ledger(RV), list(d.lines.values()), d.events, HALL)
 

@@ -53,7 +53,7 @@ def test_ranking_on_each_backend(store):
 
 
 def _answers(url: str) -> tuple[dict, dict]:
-    settings = RankingSettings(clickhouse_url=url, projector=False)
+    settings = RankingSettings(clickhouse_url=url, projector=False, open_access=True)
     with open_store(url) as s:
         ensure_schema(s)
         seed(s)

@@ -45,6 +45,9 @@ def test_phone_masked_in_logs_and_ranking(tmp_path: Path):
         from services.intake.db import db_path
         from services.intake.tokens import TokenStore
         token = TokenStore(db_path(system.data_dir)).issue(HALL, "pj-01")
+        from services.rectification.settings import db_path as users_db
+        from services.rectification.users import UserStore
+        manager = {"Authorization": f"Bearer {UserStore(users_db(system.data_dir)).issue('manager', HALL)}"}
         review = {"event_id": "phone-review-0001", "type": "review.submitted", "schema_version": 1,
                   "occurred_at": "2026-11-18T10:00:00+08:00", "hall": HALL, "unit": UNIT, "window": "A07",
                   "staff": "tx-rsj-02", "device": "pj-01",
@@ -57,12 +60,14 @@ def test_phone_masked_in_logs_and_ranking(tmp_path: Path):
         _wait(lambda: 'hallscore_scoring_events_total{type="review.submitted"}' in httpx.get(metrics).text,
               "scoring to score the review")
         detail = f"{system.ranking_url}/v1/halls/{HALL}/weeks/{WEEK}/units/{UNIT}"
-        _wait(lambda: "phone-review-0001" in httpx.get(detail, timeout=10).text, "the ledger line in ranking")
+        _wait(lambda: "phone-review-0001" in httpx.get(detail, headers=manager, timeout=10).text, "the ledger line in ranking")
         _wait(lambda: 'hallscore_rectification_source_events_total' in httpx.get(
             f"{system.rectification_url}/metrics", timeout=10).text, "rectification to consume the review", 20)
-        answers = [httpx.get(detail, timeout=10).text,
-                   httpx.get(f"{system.ranking_url}/v1/halls/{HALL}/weeks/{WEEK}/ranking", timeout=10).text,
-                   httpx.get(f"{system.ranking_url}/halls/{HALL}/weeks/{WEEK}/units/{UNIT}", timeout=10).text,
+        answers = [httpx.get(detail, headers=manager, timeout=10).text,
+                   httpx.get(f"{system.ranking_url}/v1/halls/{HALL}/weeks/{WEEK}/ranking", headers=manager,
+                             timeout=10).text,
+                   httpx.get(f"{system.ranking_url}/halls/{HALL}/weeks/{WEEK}/units/{UNIT}", headers=manager,
+                             timeout=10).text,
                    httpx.get(f"{system.rectification_url}/metrics", timeout=10).text]
         time.sleep(1.0)  # let the last log lines land
     finally:

@@ -93,7 +93,7 @@ def _rows(store, label: str, where: str = "1") -> list[tuple]:
 
 def test_replay_diff_activate(loaded):
     store, rubrics = loaded
-    settings = RankingSettings(clickhouse_url="chdb:///unused", projector=False, rubrics_dir=rubrics)
+    settings = RankingSettings(clickhouse_url="chdb:///unused", projector=False, open_access=True, rubrics_dir=rubrics)
     with TestClient(create_app(settings, store=store)) as client:
         same = _replay(client, DEFAULT_RUBRIC)
         assert same["label"].startswith(f"{ACTIVE}~replay-") and same["against"] == ACTIVE

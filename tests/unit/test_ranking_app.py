@@ -18,20 +18,25 @@ NASTY = "<img src=x onerror=alert('x')>&\""  # no "/": a path segment cannot car
 
 
 def settings(**kw) -> RankingSettings:
-    return RankingSettings(**{"clickhouse_url": "chdb:///unused", "projector": False, **kw})
+    return RankingSettings(**{"clickhouse_url": "chdb:///unused", "projector": False, "open_access": True, **kw})
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory):
+def store(tmp_path_factory):
     store = open_store(f"chdb://{tmp_path_factory.mktemp('ranking-app') / 'chdb'}")
     ensure_schema(store)
     seed(store)
     store.insert("ledger", LEDGER_COLUMNS, [
         line(NASTY, "tongxu.4.10", "evt-nasty-1", "deduction", "-1.00", "applied",
              "2026-11-18T09:00:00+08:00", hall="other-hall", detail=NASTY)])
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def client(store):
     with TestClient(create_app(settings(), store=store)) as c:
         yield c
-    store.close()
 
 
 def test_json_ranking_and_unit(client):
@@ -116,11 +121,17 @@ def test_store_down_is_503_with_a_message():
 
 
 def test_settings_fail_fast(monkeypatch, tmp_path):
-    for var in ("CLICKHOUSE_URL", "KAFKA_BOOTSTRAP", "PROJECTOR", "RUBRIC_FILE", "HALLS_FILE"):
+    for var in ("CLICKHOUSE_URL", "KAFKA_BOOTSTRAP", "PROJECTOR", "RUBRIC_FILE", "HALLS_FILE", "USERS_URL",
+                "OPEN_ACCESS"):
         monkeypatch.delenv(f"HALLSCORE_{var}", raising=False)
     with pytest.raises(SettingsError, match="HALLSCORE_CLICKHOUSE_URL: is required"):
         load_settings()
     monkeypatch.setenv("HALLSCORE_CLICKHOUSE_URL", "chdb:///tmp/x")
+    with pytest.raises(SettingsError, match="HALLSCORE_USERS_URL is required"):
+        load_settings(projector=False)
+    with pytest.raises(SettingsError, match="must start with http"):
+        load_settings(projector=False, users_url="rect:8103")
+    monkeypatch.setenv("HALLSCORE_USERS_URL", "http://127.0.0.1:8103")
     with pytest.raises(SettingsError, match="HALLSCORE_KAFKA_BOOTSTRAP is required"):
         load_settings()
     with pytest.raises(SettingsError, match="HALLSCORE_RUBRIC_FILE"):

@@ -20,7 +20,7 @@ SPAN = {"from": "2026-10-26", "to": "2026-11-22"}
 def client(tmp_path_factory):
     store = open_store(f"chdb://{tmp_path_factory.mktemp('replay-admin') / 'chdb'}")
     ensure_schema(store)
-    settings = RankingSettings(clickhouse_url="chdb:///unused", projector=False, rubrics_dir=RUBRICS_DIR,
+    settings = RankingSettings(clickhouse_url="chdb:///unused", projector=False, open_access=True, rubrics_dir=RUBRICS_DIR,
                                admin_token="s3cret")
     with TestClient(create_app(settings, store=store), headers={"Authorization": "Bearer s3cret"}) as c:
         yield c
