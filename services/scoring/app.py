@@ -20,7 +20,8 @@ shared/PLATFORM.md). Per event the agent:
 faust flushes the producer before it commits an input offset, so a crash
 loses nothing: unflushed work is redelivered, and the fold is idempotent.
 Metrics: prometheus_client on its own port (settings.metrics_port, default
-8102, /metrics); see metrics.py.
+8102, /metrics); see metrics.py, lag.py (consumer lag) and faust_sensors.py
+(faust's sensor series).
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ import faust
 
 from hallscore.kafka.tansu_fix import install_end_offsets_fix
 from schemas.topics import DEFAULT_PARTITIONS, EVENT_TOPICS, LEDGER_TOPIC, VETO_TOPIC, unit_key
-from services.scoring import handler, metrics
+from services.scoring import faust_sensors, handler, lag, metrics
 from services.scoring.settings import ScoringConfig, ScoringSettings, load_config
 
 log = logging.getLogger("services.scoring")
@@ -89,6 +90,8 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
         web_bind=settings.web_host,
     )
 
+    app.monitor = faust_sensors.make_monitor()  # faust's sensors -> our /metrics, not faust web
+
     events_topic = app.topic(*EVENT_TOPICS, **_RAW)
     ledger_topic = app.topic(LEDGER_TOPIC, **_RAW)
     veto_topic = app.topic(VETO_TOPIC, **_RAW)
@@ -101,6 +104,12 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
     @app.task
     async def _serve_metrics() -> None:
         metrics.serve(settings.metrics_host, settings.metrics_port)
+
+    consumer_lag = lag.LagGauge(metrics.CONSUMER_LAG, EVENT_TOPICS)
+
+    @app.timer(settings.lag_refresh_s)
+    async def _refresh_lag() -> None:
+        await consumer_lag.refresh(app.consumer)
 
     @app.agent(events_topic, name="score")
     async def score(stream):

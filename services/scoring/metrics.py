@@ -4,12 +4,15 @@ Served by prometheus_client's own HTTP server on settings.metrics_port
 (default 8102, host settings.metrics_host, path /metrics), started when the
 worker starts; faust web keeps its own port for faust's pages. Module-level
 collectors: one set per process, whatever number of apps a test builds.
+
+Also on this port: CONSUMER_LAG (kept by lag.py from the consumer's own
+state) and faust's sensor series, hallscore_scoring_faust_* (faust_sensors.py).
 """
 from __future__ import annotations
 
 import logging
 
-from prometheus_client import Counter, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,12 @@ LATENCY = Histogram(
     "Seconds from an event's occurred_at to its scoring.",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400),
 )
+
+# Records behind the fetch high-water mark, per input partition assigned to
+# this worker (committed offset as the base; see lag.py). Refreshed every 5 s.
+CONSUMER_LAG = Gauge("hallscore_scoring_consumer_lag",
+                     "Records of an event topic partition not yet processed and committed by this worker "
+                     "(fetch high-water mark - committed offset).", ["topic", "partition"])
 
 _started: set[tuple[str, int]] = set()
 

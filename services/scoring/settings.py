@@ -33,6 +33,7 @@ class ScoringSettings(BaseSettings):
     web_host: str = "127.0.0.1"
     metrics_port: int = Field(default=8102, ge=0, le=65535, description="Prometheus /metrics (own HTTP server); 0 disables it.")
     metrics_host: str = "127.0.0.1"
+    lag_refresh_s: float = Field(default=5.0, gt=0, le=300, description="Seconds between refreshes of hallscore_scoring_consumer_lag (from the consumer's own state; a broker call only for partitions the group never committed).")
     app_id: str = Field(default="hallscore-scoring", min_length=1, pattern=r"^[A-Za-z0-9._\-]+$", description="faust app id = consumer group id = changelog topic prefix.")
     topic_replication_factor: int = Field(default=1, ge=1, le=5, description="Replication of the topics faust creates (table changelogs).")
     log_level: str = Field(default="info", pattern=r"^(?i:debug|info|warning|error|critical)$")
