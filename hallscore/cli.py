@@ -55,7 +55,8 @@ def up(
     scoring_web_port: int = typer.Option(6066, envvar="HALLSCORE_SCORING_WEB_PORT"),
     scoring_metrics_port: int = typer.Option(8102, envvar="HALLSCORE_SCORING_METRICS_PORT"),
     rectification_port: int = typer.Option(8103, envvar="HALLSCORE_RECTIFICATION_PORT"),
-    demo: bool = typer.Option(True, help="Load the demo county hall on first start."),
+    demo: bool = typer.Option(True, envvar="HALLSCORE_DEMO",
+                              help="Load the demo county hall on first start (--no-demo: start empty)."),
 ) -> None:
     """Run the whole system on this machine (embedded broker + chDB), with demo data."""
     from hallscore.embedded import EmbeddedSystem, Ports

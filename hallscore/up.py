@@ -122,7 +122,7 @@ hallscore is up in {time.monotonic() - started:.0f} s.  Ctrl-C stops everything.
   Kafka bootstrap (embedded):  {system.broker.bootstrap if system.broker else '-'}
 """)
         while not stopping:
-            system.check_children()
+            system.supervise()  # restarts what died; raises on a crash loop
             time.sleep(0.5)
         return 0
     except KeyboardInterrupt:
