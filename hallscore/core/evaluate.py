@@ -39,7 +39,7 @@ def _monday(at: datetime) -> date:
 def _line(state: UnitPeriod, rubric_version: str, o: Occurrence, rule_id: str, category: str, kind: str,
           points: Decimal, status: str) -> LedgerLine:
     return LedgerLine(rubric_version, rule_id, o.source, state.hall, state.unit, o.staff, category, kind,  # type: ignore[arg-type]
-                      points, status, _monday(o.at), o.at, o.detail, state.revision,  # type: ignore[arg-type]
+                      points, status, _monday(o.at), o.at, o.detail, state.version,  # type: ignore[arg-type]
                       state.period)
 
 
@@ -197,7 +197,7 @@ def withdrawn_line(state: UnitPeriod, key: str, rubric_version: str, signature: 
     monday = date.fromisoformat(signature.rsplit("|", 1)[-1])
     at = datetime.combine(monday, time(0), tzinfo=SHANGHAI)
     return LedgerLine(rubric_version, rule, source, state.hall, state.unit, "", "", "deduction", ZERO, "withdrawn",
-                      monday, at, "不再适用（后到事件改变了结果）", state.revision, state.period)
+                      monday, at, "不再适用（后到事件改变了结果）", state.version, state.period)
 
 
 __all__ = ["evaluate", "evaluate_checklist", "changed_lines", "all_lines", "withdrawn_line", "parse_local"]

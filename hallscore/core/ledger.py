@@ -14,6 +14,14 @@ Kind = Literal["deduction", "bonus", "veto"]
 # recorded: a checklist finding kept on the record, worth no points.
 Status = Literal["applied", "capped", "below_threshold", "unknown_rule", "withdrawn", "recorded"]
 
+# A line's `revision` is the ledger row version: (lineage epoch << LINEAGE_SHIFT) | the
+# count of events folded (UnitPeriod.version). The count stays far below 2**32.
+LINEAGE_SHIFT = 32
+
+
+def lineage_of(revision: int) -> int:
+    return revision >> LINEAGE_SHIFT
+
 
 @dataclass(frozen=True)
 class LedgerLine:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from hallscore.core.ledger import LINEAGE_SHIFT
 from hallscore.core.periods import local, period_label
 from hallscore.core.schedule import Schedule, _midpoint
 from schemas.envelope import Envelope
@@ -52,15 +53,28 @@ class UnitPeriod:
     # "source|rule" -> signature of the line last emitted, so only changes are sent
     emitted: dict[str, str] = field(default_factory=dict)
 
+    # The lineage of this state: when (unix seconds) the worker that built it
+    # from empty started. A state recovered from its changelog keeps it; one
+    # rebuilt from scratch (the embedded broker lost the changelog) gets a later
+    # one, so its lines outrank every line of the lost lineage, whatever order
+    # the events came back in. 0 where one fold is the only one (replay, tests).
+    epoch: int = 0
+
     @property
     def revision(self) -> int:
-        # Grows with every distinct event folded in, whatever the order: the
-        # ledger's ReplacingMergeTree keeps the row of the highest one.
+        # Grows with every distinct event folded in, whatever the order.
         return len(self.seen)
 
+    @property
+    def version(self) -> int:
+        """The ledger row version (ReplacingMergeTree keeps the highest): lineage first,
+        then revision. Epoch 0 gives exactly the revision."""
+        return (self.epoch << LINEAGE_SHIFT) | self.revision
+
     @classmethod
-    def empty_for(cls, event: Envelope, period_kind: str = "week") -> "UnitPeriod":
-        return cls(hall=event.hall, unit=event.unit, period=period_label(period_kind, event.occurred_at))
+    def empty_for(cls, event: Envelope, period_kind: str = "week", epoch: int = 0) -> "UnitPeriod":
+        return cls(hall=event.hall, unit=event.unit, period=period_label(period_kind, event.occurred_at),
+                   epoch=epoch)
 
     # -- folding --------------------------------------------------------
     def apply(self, event: Envelope, schedule: Schedule) -> bool:
@@ -137,14 +151,14 @@ class UnitPeriod:
                 "horizon": self.horizon, "punches": self.punches,
                 "leaves": {s: sorted(v) for s, v in self.leaves.items()}, "facts": self.facts,
                 "reviews": self.reviews, "dissatisfied": self.dissatisfied, "transactions": self.transactions,
-                "reviewed": sorted(self.reviewed), "emitted": self.emitted}
+                "reviewed": sorted(self.reviewed), "emitted": self.emitted, "epoch": self.epoch}
 
     @classmethod
     def from_json(cls, d: dict) -> "UnitPeriod":
         return cls(hall=d["hall"], unit=d["unit"], period=d["period"], seen=set(d["seen"]), horizon=d["horizon"],
                    punches=d["punches"], leaves=d["leaves"], facts=d["facts"], reviews=d["reviews"],
                    dissatisfied=d["dissatisfied"], transactions=d["transactions"], reviewed=set(d["reviewed"]),
-                   emitted=d.get("emitted", {}))
+                   emitted=d.get("emitted", {}), epoch=d.get("epoch", 0))
 
 
 def _rule_event_detail(event: Envelope) -> str:

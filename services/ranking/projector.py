@@ -23,6 +23,7 @@ from hallscore.kafka.admin import ensure_topics
 from hallscore.store.adapter import Store, StoreError
 from schemas.topics import CASE_TOPIC, DEFAULT_PARTITIONS, EVENT_TOPICS, LEDGER_TOPIC
 
+from .lineage import Lineages
 from .rows import (CASE_EVENT_COLUMNS, LEDGER_COLUMNS, RAW_EVENT_COLUMNS, RowError, case_event_row, ledger_row,
                    raw_event_row)
 
@@ -49,6 +50,7 @@ class Projector:
                  backoff_initial_s: float = 0.2, backoff_max_s: float = 5.0) -> None:
         self.store, self.bootstrap, self.group = store, bootstrap, group
         self.table_of = {**{t: "raw_events" for t in event_topics}, ledger_topic: "ledger"}
+        self.lineages = Lineages()
         if case_topic:
             self.table_of[case_topic] = "case_events"
         self.batch_max_rows, self.batch_max_s = batch_max_rows, batch_max_ms / 1000
@@ -157,6 +159,8 @@ class Projector:
                 batch.records += 1
                 batch.offsets[tp] = rec.offset + 1
                 batch.done.discard(table)
+                if table == "ledger":
+                    batch.done.discard("lineage")
                 try:
                     if table == "ledger":
                         batch.rows[table].append(ledger_row(rec.value))
@@ -175,6 +179,10 @@ class Projector:
         delay = self.backoff[0]
         while True:
             try:
+                if batch.rows["ledger"] and "lineage" not in batch.done:
+                    # A rebuilt scoring lineage retires the lines of the lost one (lineage.py).
+                    batch.rows["ledger"] += self.lineages.retire_older(self.store, batch.rows["ledger"])
+                    batch.done.add("lineage")
                 for table in TABLES:
                     if batch.rows[table] and table not in batch.done:
                         self.store.insert(table, _COLUMNS[table], batch.rows[table])

@@ -92,6 +92,10 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
 
     app.monitor = faust_sensors.make_monitor()  # faust's sensors -> our /metrics, not faust web
 
+    # This worker's lineage (UnitPeriod.epoch): a state it builds from empty
+    # outranks a lost one; states recovered from the changelog keep theirs.
+    lineage = int(time.time())
+
     events_topic = app.topic(*EVENT_TOPICS, **_RAW)
     ledger_topic = app.topic(LEDGER_TOPIC, **_RAW)
     veto_topic = app.topic(VETO_TOPIC, **_RAW)
@@ -131,7 +135,7 @@ def create_app(settings: ScoringSettings, config: Optional[ScoringConfig] = None
                 log.warning("event %s on %s[%d] keyed %r, expected %r (processed anyway)", event.event_id,
                             msg.topic, msg.partition, message_event.key, key)
             try:
-                scored_all = handler.score(event, unit_periods.get, rubrics, halls)
+                scored_all = handler.score(event, unit_periods.get, rubrics, halls, lineage)
                 raised = [v for s in scored_all for v in handler.vetoes_to_raise(s, vetoes.get)]
             except Exception:  # a bug or a case the core cannot handle: skip, loudly
                 metrics.INVALID.labels("core_error").inc()

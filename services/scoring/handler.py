@@ -56,12 +56,15 @@ def state_key_for(event: Envelope, rubric: Scoring) -> str:
 
 
 def score(event: Envelope, lookup: Callable[[str], Optional[dict]], rubrics: RubricSet,
-          halls: HallsConfig) -> list[Scored]:
-    """Fold one event into the unit-period of every rubric that scores it."""
-    return [score_one(event, lookup(state_key_for(event, r)), r, halls) for r in rubrics.targets(event, halls.tier(event.hall))]
+          halls: HallsConfig, epoch: int = 0) -> list[Scored]:
+    """Fold one event into the unit-period of every rubric that scores it. `epoch`:
+    the lineage of states built from empty now (UnitPeriod.epoch)."""
+    return [score_one(event, lookup(state_key_for(event, r)), r, halls, epoch)
+            for r in rubrics.targets(event, halls.tier(event.hall))]
 
 
-def score_one(event: Envelope, stored: Optional[dict], rubric: Scoring, halls: HallsConfig) -> Scored:
+def score_one(event: Envelope, stored: Optional[dict], rubric: Scoring, halls: HallsConfig,
+              epoch: int = 0) -> Scored:
     """Fold one event into one unit-period and pick the ledger lines to send.
 
     New event: the lines that changed (plus withdrawals), as the core says.
@@ -71,7 +74,7 @@ def score_one(event: Envelope, stored: Optional[dict], rubric: Scoring, halls: H
     source|rule wins), so re-sending costs only volume.
     """
     schedule = halls.schedule(event.hall)
-    state = UnitPeriod.from_json(stored) if stored else UnitPeriod.empty_for(event, rubric.period)
+    state = UnitPeriod.from_json(stored) if stored else UnitPeriod.empty_for(event, rubric.period, epoch)
     new = state.apply(event, schedule)
     if isinstance(rubric, Rubric):
         current = evaluate(state, rubric, schedule, halls.roster(event.hall, event.unit))

@@ -106,3 +106,24 @@ def test_veto_year_is_the_shanghai_year():
     v = veto("2026-12-31T17:00:00+00:00")  # 2027-01-01 01:00 in Shanghai
     raised = handler.vetoes_to_raise(Table().feed(v), lambda k: None)
     assert [(r.key, r.message["year"]) for r in raised] == [("tx/u1/2027", 2027)]
+
+
+def test_a_state_built_from_empty_carries_the_workers_lineage_and_keeps_it():
+    """Row version = (lineage << 32) | events folded: a rebuilt state outranks a lost one
+    (services/ranking/lineage.py); a state recovered from the changelog keeps its lineage."""
+    from hallscore.core.ledger import LINEAGE_SHIFT, lineage_of
+
+    stored: dict = {}
+    late = clock("2026-11-16T08:41:00+08:00")
+    [s1] = handler.score(late, stored.get, RUBRICS, HALLS, epoch=1_800_000_000)
+    assert [(lineage_of(l.revision), l.revision & ((1 << LINEAGE_SHIFT) - 1)) for l in s1.lines] == \
+        [(1_800_000_000, 1)]
+    stored[s1.key] = json.loads(json.dumps(s1.state))
+    # a later worker (newer epoch) continuing from the changelog stays in the same lineage
+    [s2] = handler.score(finding("2026-11-17T10:00:00+08:00", "tongxu.4.1"), stored.get, RUBRICS, HALLS,
+                         epoch=1_900_000_000)
+    assert {lineage_of(l.revision) for l in s2.lines} == {1_800_000_000}
+    assert {l.revision for l in s2.lines} == {(1_800_000_000 << LINEAGE_SHIFT) | 2}
+    # epoch 0 (replays, tests): the version is the plain count, as before
+    [s3] = handler.score(late, {}.get, RUBRICS, HALLS)
+    assert [l.revision for l in s3.lines] == [1]
