@@ -31,9 +31,7 @@ def main() -> None:
         system.start()
         try:
             token = issue_token(system.data_dir)
-            from services.rectification.settings import db_path as users_db
-            from services.rectification.users import UserStore
-            manager = {"Authorization": f"Bearer {UserStore(users_db(system.data_dir)).issue('manager', DEMO_HALL)}"}
+            manager = {"Authorization": f"Bearer {system.issue_user('manager', DEMO_HALL)}"}
             accept, visible = [], []
             with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=30) as c:
                 for i in range(n):

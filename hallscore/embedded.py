@@ -154,6 +154,14 @@ class EmbeddedSystem:
             time.sleep(0.2)
         raise RuntimeError(f"{name} did not answer {url} within {timeout_s:.0f} s; see {self.logs / (name + '.log')}")
 
+    def issue_user(self, role: str, hall: str | None, unit: str | None = None, name: str = "") -> str:
+        """A user token (rankings, bulletins, cases) in this data folder's user store,
+        which the rectification child holds and ranking asks."""
+        from services.rectification.settings import db_path
+        from services.rectification.users import UserStore
+
+        return UserStore(db_path(self.data_dir)).issue(role, hall, unit, name)
+
     def check_children(self) -> None:
         for c in self.children:
             code = c.proc.poll()

@@ -34,12 +34,9 @@ def _demo_token(system: EmbeddedSystem) -> tuple[str, Path]:
 def _manager_token(system: EmbeddedSystem) -> tuple[str, Path]:
     """A manager token of the demo hall (rankings, bulletins, cases need a user token),
     issued once and kept in the data folder like the device token."""
-    from services.rectification.settings import db_path as users_db
-    from services.rectification.users import UserStore
-
     path = system.data_dir / "demo-manager-token.txt"
     if not path.exists():
-        token = UserStore(users_db(system.data_dir)).issue("manager", DEMO_HALL, name="演示 环境股 (hallscore up)")
+        token = system.issue_user("manager", DEMO_HALL, name="演示 环境股 (hallscore up)")
         path.write_text(token + "\n")
         path.chmod(0o600)
     return path.read_text().strip(), path

@@ -17,11 +17,9 @@ projector sees it.
 """
 from __future__ import annotations
 
-from datetime import datetime, time
 from decimal import Decimal
 
 from hallscore.core.ledger import LINEAGE_SHIFT, lineage_of
-from hallscore.core.periods import SHANGHAI
 from hallscore.store.adapter import Store
 from hallscore.store.schema import LEDGER_COLUMNS
 
@@ -83,6 +81,4 @@ def _withdrawn(old: tuple, epoch: int) -> tuple:
     row[_I["points"]] = Decimal("0.00")
     row[_I["detail"]] = DETAIL
     row[_I["revision"]] = epoch << LINEAGE_SHIFT
-    if not isinstance(row[_I["occurred_at"]], datetime):  # as the projector's rows carry it
-        row[_I["occurred_at"]] = datetime.combine(row[_I["week_monday"]], time(0), tzinfo=SHANGHAI)
     return tuple(row)

@@ -26,8 +26,6 @@ import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from datetime import date, datetime, time as dtime, timedelta
@@ -197,20 +195,6 @@ def settle(up: Up, headers: dict, read_ranking, timeout_s: float = 300) -> float
     raise AssertionError(f"not settled within {timeout_s:.0f} s (sentinels not scored: {sorted(waiting)}):\n{up._logs()}")
 
 
-def manager_headers(up: Up) -> dict[str, str]:
-    """A manager of the hall for ranking reads: `up`'s demo manager token when it writes one,
-    else one issued here (harmless while ranking reads are open)."""
-    path = up.data_dir / "demo-manager-token.txt"
-    if path.exists():
-        token = path.read_text().strip()
-    else:
-        issued = subprocess.run([sys.executable, "-m", "hallscore.cli", "user", "issue", "--role", "manager",
-                                 "--hall", HALL, "--data-dir", str(up.data_dir)], capture_output=True, text=True)
-        assert issued.returncode == 0, issued.stderr
-        token = issued.stdout.split()[0]
-    return {"Authorization": f"Bearer {token}"}
-
-
 def replay_diff(up: Up, headers: dict) -> dict:
     """Replay the active rubric over the week (a full recount from raw_events); its diff."""
     body = {"rubric": DEFAULT_RUBRIC.read_text(encoding="utf-8"), "file_name": DEFAULT_RUBRIC.name,
@@ -245,7 +229,7 @@ def test_kill9_of_any_process_loses_nothing(tmp_path, monkeypatch):
         took = up.start()
         print(f"\n[kill9] hallscore up (no demo) ready in {took:.1f} s")
         token = (up.data_dir / "demo-token.txt").read_text().strip()
-        headers = manager_headers(up)
+        headers = up.manager
         ranking_url = f"{up.ranking}/v1/halls/{HALL}/weeks/{WEEK}/ranking"
 
         def read_ranking() -> dict:

@@ -92,9 +92,7 @@ def test_prometheus_scrapes_every_service(tmp_path: Path):
         assert r.status_code == 200, r.text
         bad = {**_events("prom-bad")[0], "payload": {"direction": "sideways"}}
         assert httpx.post(f"{system.intake_url}/v1/events", headers=hdr, json=bad, timeout=30).status_code == 422
-        from services.rectification.settings import db_path as users_db
-        from services.rectification.users import UserStore
-        manager = {"Authorization": f"Bearer {UserStore(users_db(system.data_dir)).issue('manager', HALL)}"}
+        manager = {"Authorization": f"Bearer {system.issue_user('manager', HALL)}"}
         assert httpx.get(f"{system.ranking_url}/v1/halls/{HALL}/weeks/2026-W47/ranking", headers=manager,
                          timeout=30).status_code == 200
         scoring_metrics = f"http://127.0.0.1:{ports.scoring_metrics}/metrics"

@@ -45,9 +45,7 @@ def test_phone_masked_in_logs_and_ranking(tmp_path: Path):
         from services.intake.db import db_path
         from services.intake.tokens import TokenStore
         token = TokenStore(db_path(system.data_dir)).issue(HALL, "pj-01")
-        from services.rectification.settings import db_path as users_db
-        from services.rectification.users import UserStore
-        manager = {"Authorization": f"Bearer {UserStore(users_db(system.data_dir)).issue('manager', HALL)}"}
+        manager = {"Authorization": f"Bearer {system.issue_user('manager', HALL)}"}
         review = {"event_id": "phone-review-0001", "type": "review.submitted", "schema_version": 1,
                   "occurred_at": "2026-11-18T10:00:00+08:00", "hall": HALL, "unit": UNIT, "window": "A07",
                   "staff": "tx-rsj-02", "device": "pj-01",
